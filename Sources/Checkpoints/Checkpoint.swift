@@ -1,0 +1,257 @@
+import Foundation
+import Kernels
+import Network
+import Tokenization
+
+/// Everything one checkpoint file holds: the model (architecture and weights), its vocabulary,
+/// and, for a training checkpoint, the optimizer state, the run's configuration and position.
+public struct Checkpoint {
+    public var model: CharModel
+    public var vocabulary: Vocabulary
+    public var optimizer: Optimizer?
+    public var training: TrainingConfiguration?
+    public var position: TrainingPosition?
+    /// The recurrent state carried between training steps (truncated BPTT), by name
+    /// (`h_l0`, `c_l0`, …, each batch×hidden), so a resumed run continues mid-epoch exactly.
+    /// Stored as `optimizer.carried_state.<name>`: like the moments it is training state that
+    /// a PyTorch user drops with the rest of `optimizer.*`.
+    public var carriedState: [String: [Float]]
+    public var carriedStateShape: [Int]
+
+    public init(model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer? = nil,
+                training: TrainingConfiguration? = nil, position: TrainingPosition? = nil,
+                carriedState: [String: [Float]] = [:], carriedStateShape: [Int] = []) {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.optimizer = optimizer
+        self.training = training
+        self.position = position
+        self.carriedState = carriedState
+        self.carriedStateShape = carriedStateShape
+    }
+
+    static let carriedStatePrefix = "optimizer.carried_state."
+
+    /// The format version this build writes and the only one it reads. Bump it when the
+    /// meaning of a tensor or metadata field changes.
+    public static let formatVersion = 1
+    static let formatName = "charlstm"
+
+    /// The model configuration as stored: the architecture plus the cell type, so a reader can
+    /// tell an LSTM checkpoint from other recurrent cells by the metadata alone.
+    struct StoredModel: Codable {
+        var cell: String
+        var vocabularySize: Int
+        var embeddingSize: Int
+        var hiddenSize: Int
+        var layers: Int
+        var dropout: Float
+    }
+
+    struct StoredOptimizer: Codable {
+        var kind: OptimizerKind
+        var step: Int
+    }
+
+    // MARK: Writing
+
+    /// The checkpoint as safetensors bytes.
+    public func encoded() -> Data {
+        let layout = model.layout
+        var tensors = layout.tensors.map { t in
+            SafeTensors.Tensor(name: t.name, shape: t.shape,
+                               values: Array(UnsafeBufferPointer(start: model.parameters.at(t.offset), count: t.count)))
+        }
+        var metadata: [String: String] = [
+            "format": Self.formatName,
+            "format_version": String(Self.formatVersion),
+            "vocabulary": json(vocabulary.codePoints),
+            "model": json(StoredModel(cell: "lstm", vocabularySize: model.configuration.vocabularySize,
+                                      embeddingSize: model.configuration.embeddingSize,
+                                      hiddenSize: model.configuration.hiddenSize,
+                                      layers: model.configuration.layers, dropout: model.configuration.dropout)),
+        ]
+        if let optimizer {
+            metadata["optimizer"] = json(StoredOptimizer(kind: optimizer.kind, step: optimizer.step))
+            for name in optimizer.kind.momentNames {
+                let buffer = optimizer.moments[name]!
+                tensors += layout.tensors.map { t in
+                    SafeTensors.Tensor(name: "optimizer.\(name).\(t.name)", shape: t.shape,
+                                       values: Array(UnsafeBufferPointer(start: buffer.at(t.offset), count: t.count)))
+                }
+            }
+        }
+        for name in carriedState.keys.sorted() {
+            tensors.append(SafeTensors.Tensor(name: Self.carriedStatePrefix + name, shape: carriedStateShape,
+                                              values: carriedState[name]!))
+        }
+        if let training { metadata["training"] = json(training) }
+        if let position { metadata["position"] = json(position) }
+        var data = SafeTensors.encode(tensors, metadata: metadata)
+        // The checksum covers the tensor bytes and every other metadata field, so a flipped bit
+        // anywhere that matters is caught. It is added last, which changes only the header.
+        let dataBytes = data.count - tensors.reduce(0) { $0 + $1.values.count * 4 }
+        metadata["checksum"] = Self.checksum(metadata: metadata, dataSection: data.suffix(from: data.startIndex + dataBytes))
+        data = SafeTensors.encode(tensors, metadata: metadata)
+        return data
+    }
+
+    /// Writes the checkpoint atomically (see `AtomicFile`).
+    public func write(to path: String) throws {
+        try AtomicFile.write(encoded(), to: path)
+    }
+
+    static func checksum(metadata: [String: String], dataSection: Data) -> String {
+        var crc = CRC32()
+        for key in metadata.keys.sorted() where key != "checksum" {
+            crc.update(Array(key.utf8))
+            crc.update([0])
+            crc.update(Array(metadata[key]!.utf8))
+            crc.update([0])
+        }
+        dataSection.withUnsafeBytes { crc.update($0) }
+        return String(format: "%08x", crc.checksum)
+    }
+
+    private func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    // MARK: Reading
+
+    /// Reads and fully validates a checkpoint file. Any problem is a `CheckpointError` naming
+    /// the file; nothing half-loaded is ever returned.
+    public static func read(from path: String) throws -> Checkpoint {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+                throw CheckpointError(path: path, problem: "no such file")
+            }
+            throw CheckpointError(path: path, problem: isFolder.boolValue ? "is a folder with no checkpoint in it" : "cannot be read")
+        }
+        do {
+            return try decode(data)
+        } catch SafeTensorsError.damaged(let why) {
+            throw CheckpointError(path: path, problem: "not a valid checkpoint: \(why)")
+        } catch let problem as CheckpointProblem {
+            throw CheckpointError(path: path, problem: problem.description)
+        }
+    }
+
+    struct CheckpointProblem: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func decode(_ data: Data) throws -> Checkpoint {
+        let contents = try SafeTensors.decode(data)
+        let meta = contents.metadata
+        guard meta["format"] == formatName, let versionText = meta["format_version"] else {
+            throw CheckpointProblem("it is a safetensors file but not a CharLSTM checkpoint (no format metadata)")
+        }
+        guard let version = Int(versionText), version == formatVersion else {
+            throw CheckpointProblem("format version \(versionText) is not supported by this build (it reads version \(formatVersion)); use a matching charlstm")
+        }
+        if let stored = meta["checksum"], stored != checksum(metadata: meta, dataSection: contents.dataSection) {
+            throw CheckpointProblem("checksum mismatch: the file is damaged")
+        }
+        guard let vocabularyText = meta["vocabulary"],
+              let codePoints = try? JSONDecoder().decode([UInt32].self, from: Data(vocabularyText.utf8)),
+              let vocabulary = Vocabulary(codePoints: codePoints) else {
+            throw CheckpointProblem("its vocabulary metadata is missing or invalid")
+        }
+        guard let modelText = meta["model"],
+              let stored = try? JSONDecoder().decode(StoredModel.self, from: Data(modelText.utf8)) else {
+            throw CheckpointProblem("its model metadata is missing or invalid")
+        }
+        guard stored.cell == "lstm" else {
+            throw CheckpointProblem("it holds a \(stored.cell) model, which this build cannot run")
+        }
+        let configuration = ModelConfiguration(vocabularySize: stored.vocabularySize, embeddingSize: stored.embeddingSize,
+                                               hiddenSize: stored.hiddenSize, layers: stored.layers, dropout: stored.dropout)
+        if let problem = configuration.problem { throw CheckpointProblem("its model metadata is invalid: \(problem)") }
+        guard configuration.vocabularySize == vocabulary.count else {
+            throw CheckpointProblem("its vocabulary has \(vocabulary.count) characters but the model expects \(configuration.vocabularySize)")
+        }
+        let layout = ParameterLayout(configuration)
+        let parameters = FloatBuffer(count: layout.totalCount)
+        try fill(parameters, prefix: "", layout: layout, from: contents)
+
+        var optimizer: Optimizer?
+        if let text = meta["optimizer"] {
+            guard let state = try? JSONDecoder().decode(StoredOptimizer.self, from: Data(text.utf8)), state.step >= 0 else {
+                throw CheckpointProblem("its optimizer metadata is invalid")
+            }
+            var moments = [String: FloatBuffer]()
+            for name in state.kind.momentNames {
+                let buffer = FloatBuffer(count: layout.totalCount)
+                try fill(buffer, prefix: "optimizer.\(name).", layout: layout, from: contents)
+                moments[name] = buffer
+            }
+            optimizer = Optimizer(kind: state.kind, parameterCount: layout.totalCount, step: state.step, moments: moments)
+        }
+        let expected = Set(layout.tensors.map(\.name)).union(optimizer.map { o in
+            o.kind.momentNames.flatMap { m in layout.tensors.map { "optimizer.\(m).\($0.name)" } }
+        } ?? [])
+        var carried = [String: [Float]]()
+        var carriedShape = [Int]()
+        for (name, tensor) in contents.tensors where name.hasPrefix(carriedStatePrefix) {
+            let (shape, values) = tensor
+            guard shape.count == 2, shape[1] == configuration.hiddenSize, carriedShape.isEmpty || carriedShape == shape,
+                  values.allSatisfy(\.isFinite) else {
+                throw CheckpointProblem("tensor \(name) does not hold a valid carried state")
+            }
+            carriedShape = shape
+            carried[String(name.dropFirst(carriedStatePrefix.count))] = values
+        }
+        if let extra = contents.tensors.keys.sorted().first(where: { !expected.contains($0) && !$0.hasPrefix(carriedStatePrefix) }) {
+            throw CheckpointProblem("it holds an unexpected tensor \(extra) for a \(configuration.layers)-layer LSTM")
+        }
+        var training: TrainingConfiguration?, position: TrainingPosition?
+        if let text = meta["training"] {
+            guard let t = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8)) else {
+                throw CheckpointProblem("its training metadata is invalid")
+            }
+            training = t
+        }
+        if let text = meta["position"] {
+            guard let p = try? JSONDecoder().decode(TrainingPosition.self, from: Data(text.utf8)) else {
+                throw CheckpointProblem("its training-position metadata is invalid")
+            }
+            position = p
+        }
+        let model = CharModel(configuration: configuration, parameters: parameters)
+        return Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: training, position: position,
+                          carriedState: carried, carriedStateShape: carriedShape)
+    }
+
+    private static func fill(_ buffer: FloatBuffer, prefix: String, layout: ParameterLayout,
+                             from contents: SafeTensors.Contents) throws {
+        for t in layout.tensors {
+            guard let stored = contents.tensors[prefix + t.name] else {
+                throw CheckpointProblem("tensor \(prefix + t.name) is missing")
+            }
+            guard stored.shape == t.shape else {
+                throw CheckpointProblem("tensor \(prefix + t.name) has shape \(stored.shape), expected \(t.shape)")
+            }
+            guard stored.values.allSatisfy(\.isFinite) else {
+                throw CheckpointProblem("tensor \(prefix + t.name) holds NaN or infinite values")
+            }
+            stored.values.withUnsafeBufferPointer { buffer.at(t.offset).update(from: $0.baseAddress!, count: t.count) }
+        }
+    }
+}
+
+/// A checkpoint that could not be used, with the file and the reason, in one line.
+public struct CheckpointError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+    public var description: String { "\(path): \(problem)" }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Facts about where output goes, and the one-line progress display used by long commands.
+public enum Terminal {
+    public static var stderrIsTerminal: Bool { isatty(2) == 1 }
+    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    public static var stdinIsTerminal: Bool { isatty(0) == 1 }
+
+    /// Writes a line to stderr.
+    public static func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// Writes raw text to stderr with no newline.
+    public static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// A status line rewritten in place on a terminal (`\r` + clear to end of line).
+public struct ProgressLine {
+    private var visible = false
+    public init() {}
+
+    public mutating func show(_ text: String) {
+        Terminal.writeError("\r\u{1B}[K" + text)
+        visible = true
+    }
+
+    /// Removes the status line so ordinary output can follow.
+    public mutating func clear() {
+        if visible { Terminal.writeError("\r\u{1B}[K") }
+        visible = false
+    }
+}
+
+/// Formats seconds as "1h02m", "3m05s" or "42s".
+public func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
+    if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+    return "\(s)s"
+}

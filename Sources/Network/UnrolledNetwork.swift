@@ -1,0 +1,158 @@
+import Kernels
+
+/// A model unrolled over up to `maxSteps` time steps of `batch` parallel streams: the
+/// workspace for truncated BPTT training and for batched evaluation.
+///
+/// Each `forward` continues from the state the previous one ended in (carried, detached);
+/// `resetState()` starts the streams afresh. Inputs and targets are time-major:
+/// element `t·batch + b` is step t of stream b.
+public final class UnrolledNetwork {
+    public let model: CharModel
+    public let batch: Int
+    public let maxSteps: Int
+    public let layers: [LSTMLayer]
+
+    /// Embedded inputs, (T·B)×E.
+    let embedded: FloatBuffer
+    /// Each layer's output after dropout, (T·B)×H, and the mask that made it (0 or 1/(1−p)).
+    let droppedOutputs: [FloatBuffer]
+    let dropoutMasks: [FloatBuffer]
+    /// Decoder logits, (T·B)×V; after a training forward, ∂loss/∂logits.
+    public let logits: FloatBuffer
+    let logitGradients: FloatBuffer
+    /// ∂loss/∂(top layer's output after dropout), (T·B)×H.
+    let topGradients: FloatBuffer
+    private var inputTokens: [Int32]
+    private var dropoutActive = false
+
+    public init(model: CharModel, batch: Int, maxSteps: Int) {
+        let c = model.configuration
+        self.model = model
+        self.batch = batch
+        self.maxSteps = maxSteps
+        layers = (0..<c.layers).map {
+            LSTMLayer(inputSize: $0 == 0 ? c.embeddingSize : c.hiddenSize, hiddenSize: c.hiddenSize,
+                      batch: batch, maxSteps: maxSteps, layerIndex: $0, layout: model.layout)
+        }
+        let rows = batch * maxSteps
+        let dropout = c.dropout > 0
+        embedded = FloatBuffer(count: rows * c.embeddingSize)
+        droppedOutputs = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
+        dropoutMasks = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
+        logits = FloatBuffer(count: rows * c.vocabularySize)
+        logitGradients = FloatBuffer(count: rows * c.vocabularySize)
+        topGradients = FloatBuffer(count: rows * c.hiddenSize)
+        inputTokens = [Int32](repeating: 0, count: rows)
+    }
+
+    public func resetState() { layers.forEach { $0.resetState() } }
+
+    /// The state the next `forward` will start from, by name: `h_l<k>` and `c_l<k>`, each
+    /// batch×hidden. A checkpoint stores it so a resumed run continues mid-epoch exactly.
+    public var carriedState: [String: [Float]] {
+        var state = [String: [Float]]()
+        let n = batch * model.configuration.hiddenSize
+        for (l, layer) in layers.enumerated() {
+            let slot = layer.steps * n
+            state["h_l\(l)"] = Array(UnsafeBufferPointer(start: layer.hiddens.at(slot), count: n))
+            state["c_l\(l)"] = Array(UnsafeBufferPointer(start: layer.cells.at(slot), count: n))
+        }
+        return state
+    }
+
+    /// Restores a state saved from `carriedState`; false (and nothing changed) when it does not fit.
+    public func restoreCarriedState(_ state: [String: [Float]]) -> Bool {
+        let n = batch * model.configuration.hiddenSize
+        guard layers.indices.allSatisfy({ state["h_l\($0)"]?.count == n && state["c_l\($0)"]?.count == n }) else {
+            return false
+        }
+        for (l, layer) in layers.enumerated() {
+            layer.resetState()
+            state["h_l\(l)"]!.withUnsafeBufferPointer { layer.hiddens.pointer.update(from: $0.baseAddress!, count: n) }
+            state["c_l\(l)"]!.withUnsafeBufferPointer { layer.cells.pointer.update(from: $0.baseAddress!, count: n) }
+        }
+        return true
+    }
+
+    /// The output of layer `l` as the next stage sees it (after dropout when it was applied).
+    private func stageOutput(_ l: Int) -> UnsafeMutablePointer<Float> {
+        dropoutActive ? droppedOutputs[l].pointer : layers[l].outputs
+    }
+
+    /// Runs `steps` steps and returns the summed cross-entropy (nats) over steps·batch
+    /// predictions. With `training`, applies dropout (drawing masks from `rng`) and leaves
+    /// ∂(mean loss)/∂logits ready for `backward`.
+    @discardableResult
+    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
+                        training: Bool, rng: inout SeededGenerator) -> Double {
+        let c = model.configuration, p = model.parameters.pointer
+        let rows = steps * batch, e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
+        let table = model.layout.offset("embedding.weight")
+        for r in 0..<rows {
+            inputTokens[r] = inputs[r]
+            embedded.at(r * e).update(from: p + table + Int(inputs[r]) * e, count: e)
+        }
+        dropoutActive = training && c.dropout > 0
+        var input = UnsafePointer(embedded.pointer)
+        for (l, layer) in layers.enumerated() {
+            layer.carryState()
+            layer.forward(input: input, steps: steps, parameters: p)
+            if dropoutActive {
+                applyDropout(layer.outputs, mask: dropoutMasks[l].pointer, into: droppedOutputs[l].pointer,
+                             count: rows * h, probability: c.dropout, rng: &rng)
+            }
+            input = UnsafePointer(stageOutput(l))
+        }
+        let decoderW = p + model.layout.offset("decoder.weight"), decoderB = p + model.layout.offset("decoder.bias")
+        for r in 0..<rows { logits.at(r * v).update(from: decoderB, count: v) }
+        BLAS.gemm(transposeB: true, m: rows, n: v, k: h, input, lda: h, decoderW, ldb: h, beta: 1,
+                  logits.pointer, ldc: v)
+        return SoftmaxCrossEntropy.loss(logits: logits.pointer, targets: targets, rows: rows, vocabulary: v,
+                                        gradients: training ? logitGradients.pointer : nil,
+                                        scale: 1 / Float(rows))
+    }
+
+    /// Backpropagates the mean loss of the last training forward, adding (+=) every
+    /// parameter's gradient into `gradients` (same layout as the parameters).
+    public func backward(gradients: FloatBuffer) {
+        let c = model.configuration, p = model.parameters.pointer, dp = gradients.pointer
+        let steps = layers[0].steps, rows = steps * batch
+        let e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
+        let top = stageOutput(c.layers - 1)
+        // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
+        let decoderW = model.layout.offset("decoder.weight"), decoderB = model.layout.offset("decoder.bias")
+        BLAS.gemm(transposeA: true, m: v, n: h, k: rows, logitGradients.pointer, lda: v, top, ldb: h,
+                  beta: 1, dp + decoderW, ldc: h)
+        columnSums(logitGradients.pointer, rows: rows, columns: v, addingTo: dp + decoderB)
+        BLAS.gemm(m: rows, n: h, k: v, logitGradients.pointer, lda: v, p + decoderW, ldb: h,
+                  topGradients.pointer, ldc: h)
+        var outputGradients = topGradients.pointer
+        for l in stride(from: c.layers - 1, through: 0, by: -1) {
+            if dropoutActive { multiply(outputGradients, by: dropoutMasks[l].pointer, count: rows * h) }
+            let input = l == 0 ? embedded.pointer : stageOutput(l - 1)
+            layers[l].backward(outputGradients: outputGradients, input: input, parameters: p, gradients: dp)
+            outputGradients = layers[l].inputGradients.pointer
+        }
+        // Embedding: scatter-add each row's input gradient into its character's row.
+        let table = model.layout.offset("embedding.weight")
+        for r in 0..<rows {
+            let row = dp + table + Int(inputTokens[r]) * e, g = outputGradients + r * e
+            for k in 0..<e { row[k] += g[k] }
+        }
+    }
+
+    private func applyDropout(_ x: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>,
+                              into out: UnsafeMutablePointer<Float>, count: Int, probability: Float,
+                              rng: inout SeededGenerator) {
+        let keep = 1 / (1 - probability)
+        for k in 0..<count {
+            let m: Float = rng.nextUnitFloat() < probability ? 0 : keep
+            mask[k] = m
+            out[k] = x[k] * m
+        }
+    }
+
+    private func multiply(_ x: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count: Int) {
+        for k in 0..<count { x[k] *= m[k] }
+    }
+}

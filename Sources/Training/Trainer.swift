@@ -1,0 +1,256 @@
+import Checkpoints
+import Console
+import Foundation
+import Kernels
+import Network
+import Sampling
+import Tokenization
+
+/// Why a training run ended.
+public enum StopReason: Equatable {
+    case budgetReached
+    case interrupted
+    /// Loss or gradient became NaN or infinite; the message says where and what to try.
+    case diverged(String)
+}
+
+/// What a finished run reports.
+public struct TrainingOutcome {
+    public var reason: StopReason
+    public var step: Int
+    public var bestValidationLoss: Double?
+    public var lastCheckpoint: String?
+}
+
+/// Receives what a run wants to show: progress, evaluation samples, notes.
+public protocol TrainingReporter: AnyObject {
+    func progress(_ status: TrainingStatus)
+    func evaluated(_ status: TrainingStatus, sample: String)
+    func note(_ message: String)
+}
+
+/// A snapshot of a run for display.
+public struct TrainingStatus {
+    public var step: Int, epoch: Int, stepsPerEpoch: Int, stepInEpoch: Int
+    public var smoothedLoss: Double, lastValidationLoss: Double?, bestValidationLoss: Double?
+    public var charsPerSecond: Double, elapsed: Double
+    /// Estimated seconds left in the budget, when the budget allows an estimate.
+    public var remaining: Double?
+    public var learningRate: Float
+    public var gradientNorm: Float
+}
+
+/// The truncated-BPTT training loop: B streams over the training text, T steps per update,
+/// state carried between updates and reset each epoch, evaluation and checkpoints on schedule.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let model: CharModel
+    public let vocabulary: Vocabulary
+    public let optimizer: Optimizer
+    public private(set) var position: TrainingPosition
+    public let run: RunFolder
+    let streams: TextStreams
+    let evaluator: Evaluator?
+    let network: UnrolledNetwork
+    let gradients: FloatBuffer
+    var rng: SeededGenerator
+    weak var reporter: TrainingReporter?
+    private var inputs: [Int32], targets: [Int32]
+    /// A sample primer: the first character of the held-out text (or of the training text).
+    private let samplePrimer: Int32
+
+    /// Sets up a run from its state; `carriedState` continues a resumed run mid-epoch.
+    public init(configuration: TrainingConfiguration, model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer,
+                position: TrainingPosition, carriedState: [String: [Float]], run: RunFolder,
+                trainTokens: [Int32], validationTokens: [Int32], reporter: TrainingReporter?) {
+        self.configuration = configuration
+        self.model = model
+        self.vocabulary = vocabulary
+        self.optimizer = optimizer
+        self.position = position
+        self.run = run
+        self.reporter = reporter
+        streams = TextStreams(tokens: trainTokens, batch: configuration.batch)
+        network = UnrolledNetwork(model: model, batch: configuration.batch, maxSteps: configuration.sequenceLength)
+        evaluator = validationTokens.count >= 2
+            ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch, window: configuration.sequenceLength)
+            : nil
+        gradients = FloatBuffer(count: model.parameterCount)
+        rng = SeededGenerator(state: position.randomState.compactMap { UInt64($0, radix: 16) })
+            ?? SeededGenerator(seed: configuration.seed)
+        inputs = [Int32](repeating: 0, count: configuration.batch * configuration.sequenceLength)
+        targets = inputs
+        samplePrimer = validationTokens.first ?? trainTokens[0]
+        if position.stepInEpoch > 0, !carriedState.isEmpty {
+            _ = network.restoreCarriedState(carriedState)
+        }
+    }
+
+    public var stepsPerEpoch: Int { streams.windows(steps: configuration.sequenceLength) }
+
+    var learningRate: Float {
+        configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(position.epoch)))
+    }
+
+    /// Trains until the budget is spent, Ctrl-C, or divergence; checkpoints along the way.
+    public func train() throws -> TrainingOutcome {
+        let c = configuration
+        let sessionStart = Date()
+        let elapsedBefore = position.elapsedSeconds
+        var lastReport = Date.distantPast
+        var lastCheckpoint: String? = run.latestCheckpoint
+        var charsSinceMark = 0
+        var markTime = Date()
+        var rate = 0.0
+        var gradientNorm: Float = 0
+        var lastValidation = position.history.last?.validationLoss
+        let charsPerStep = c.batch * c.sequenceLength
+
+        func status() -> TrainingStatus {
+            let elapsed = elapsedBefore + Date().timeIntervalSince(sessionStart)
+            return TrainingStatus(step: position.step, epoch: position.epoch, stepsPerEpoch: stepsPerEpoch,
+                                  stepInEpoch: position.stepInEpoch, smoothedLoss: position.smoothedTrainLoss ?? .nan,
+                                  lastValidationLoss: lastValidation, bestValidationLoss: position.bestValidationLoss,
+                                  charsPerSecond: rate, elapsed: elapsed, remaining: remainingSeconds(rate: rate, sessionStart: sessionStart),
+                                  learningRate: learningRate, gradientNorm: gradientNorm)
+        }
+        func saveCheckpoint() throws {
+            position.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(sessionStart)
+            position.randomState = rng.state.map { String($0, radix: 16) }
+            let path = run.checkpointPath(step: position.step)
+            try checkpoint().write(to: path)
+            lastCheckpoint = path
+            run.prune(keep: c.keep)
+        }
+        func evaluate() throws {
+            let trainLoss = position.smoothedTrainLoss ?? .nan
+            var validation: Double?
+            if let evaluator {
+                let loss = evaluator.meanLoss()
+                validation = loss
+                lastValidation = loss
+                position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
+            }
+            try saveCheckpoint()
+            if let validation, validation.isFinite, validation < (position.bestValidationLoss ?? .infinity) {
+                position.bestValidationLoss = validation
+                position.bestStep = position.step
+                try checkpoint().write(to: run.bestPath)
+            }
+            try TrainingLog.append(LogRow(step: position.step, epoch: position.epoch, trainLoss: trainLoss,
+                                          validationLoss: validation, learningRate: learningRate,
+                                          charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)
+            try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),
+                                 to: run.plotPath)
+            reporter?.evaluated(status(), sample: sample(length: 200))
+        }
+
+        while true {
+            if budgetReached(sessionStart: sessionStart) { break }
+            if Interrupt.requested { break }
+            if position.stepInEpoch >= stepsPerEpoch {
+                position.epoch += 1
+                position.stepInEpoch = 0
+                if budgetReached(sessionStart: sessionStart) { break }
+            }
+            if position.stepInEpoch == 0 { network.resetState() }
+
+            let loss = step()
+            gradientNorm = loss.gradientNorm
+            guard loss.mean.isFinite, gradientNorm.isFinite else {
+                let what = loss.mean.isFinite ? "gradient norm \(gradientNorm)" : "loss \(loss.mean)"
+                let keep = lastCheckpoint.map { "; the last good checkpoint is \($0)" } ?? ""
+                return TrainingOutcome(
+                    reason: .diverged("training diverged at step \(position.step + 1) (\(what)): try a lower --lr (now \(c.learningRate)) or a lower --clip (now \(c.clip))\(keep)"),
+                    step: position.step, bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+            }
+            position.step += 1
+            position.stepInEpoch += 1
+            position.smoothedTrainLoss = position.smoothedTrainLoss.map { 0.98 * $0 + 0.02 * loss.mean } ?? loss.mean
+
+            charsSinceMark += charsPerStep
+            let now = Date()
+            if now.timeIntervalSince(markTime) >= 1 {
+                rate = Double(charsSinceMark) / now.timeIntervalSince(markTime)
+                charsSinceMark = 0
+                markTime = now
+            }
+            if now.timeIntervalSince(lastReport) >= 0.2 {
+                if rate == 0 { rate = Double(charsSinceMark) / max(now.timeIntervalSince(markTime), 1e-9) }
+                reporter?.progress(status())
+                lastReport = now
+            }
+            if c.evaluateEvery > 0, position.step % c.evaluateEvery == 0 { try evaluate() }
+        }
+        let interrupted = Interrupt.requested
+        if position.history.last?.step != position.step || lastCheckpoint == nil { try evaluate() }
+        return TrainingOutcome(reason: interrupted ? .interrupted : .budgetReached, step: position.step,
+                               bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+    }
+
+    /// One update: forward and backward over the next window, clip, optimizer step.
+    /// The update is skipped when the loss or gradient is not finite.
+    func step() -> (mean: Double, gradientNorm: Float) {
+        let c = configuration
+        let total = inputs.withUnsafeMutableBufferPointer { i in
+            targets.withUnsafeMutableBufferPointer { t in
+                streams.fill(start: position.stepInEpoch * c.sequenceLength, length: c.sequenceLength,
+                             inputs: i.baseAddress!, targets: t.baseAddress!)
+                return network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: c.sequenceLength,
+                                       training: true, rng: &rng)
+            }
+        }
+        let mean = total / Double(c.batch * c.sequenceLength)
+        guard mean.isFinite else { return (mean, .nan) }
+        gradients.zero()
+        network.backward(gradients: gradients)
+        let norm = clipGradientNorm(gradients, maxNorm: c.clip)
+        guard norm.isFinite else { return (mean, norm) }
+        optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
+        return (mean, norm)
+    }
+
+    func budgetReached(sessionStart: Date) -> Bool {
+        let c = configuration
+        if let steps = c.maxSteps, position.step >= steps { return true }
+        if let epochs = c.maxEpochs, position.epoch >= epochs { return true }
+        if let minutes = c.maxMinutes, Date().timeIntervalSince(sessionStart) >= minutes * 60 { return true }
+        return false
+    }
+
+    func remainingSeconds(rate: Double, sessionStart: Date) -> Double? {
+        let c = configuration
+        var candidates = [Double]()
+        let secondsPerStep = rate > 0 ? Double(c.batch * c.sequenceLength) / rate : .nan
+        if let steps = c.maxSteps { candidates.append(Double(steps - position.step) * secondsPerStep) }
+        if let epochs = c.maxEpochs {
+            candidates.append(Double((epochs - position.epoch) * stepsPerEpoch - position.stepInEpoch) * secondsPerStep)
+        }
+        if let minutes = c.maxMinutes { candidates.append(minutes * 60 - Date().timeIntervalSince(sessionStart)) }
+        return candidates.filter(\.isFinite).min().map { max(0, $0) }
+    }
+
+    /// The complete state of the run as a checkpoint.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: configuration,
+                   position: position, carriedState: network.carriedState,
+                   carriedStateShape: [configuration.batch, model.configuration.hiddenSize])
+    }
+
+    /// A short sample showing how the model is doing, at temperature 0.8, primed with
+    /// `samplePrimer`. It uses its own generator, seeded by the step, so it never disturbs
+    /// the training stream of random numbers (and hence exact resume).
+    func sample(length: Int) -> String {
+        let state = InferenceState(model: model)
+        var sampler = Sampler(settings: SamplingSettings(temperature: 0.8), vocabularySize: vocabulary.count)
+        var generator = SeededGenerator(seed: configuration.seed ^ UInt64(position.step))
+        var token = samplePrimer
+        var output = [Int32]()
+        for _ in 0..<length {
+            state.step(token)
+            token = sampler.draw(state.logits.pointer, using: &generator)
+            output.append(token)
+        }
+        return vocabulary.decode(output)
+    }
+}

@@ -1,0 +1,74 @@
+import Console
+import Foundation
+import Training
+
+/// Shows a training run: a live status line on a terminal, plain log lines otherwise, and a
+/// short sample at each evaluation. Everything goes to stderr; stdout is left for `--json`.
+final class ConsoleTrainingReporter: TrainingReporter {
+    let json: Bool
+    let live = Terminal.stderrIsTerminal
+    var line = ProgressLine()
+    var lastPlainLine = Date.distantPast
+
+    init(json: Bool) { self.json = json }
+
+    func started(_ trainer: Trainer) {
+        let m = trainer.model.configuration, c = trainer.configuration
+        let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))" : ""
+        note("training \(m.layers)×\(m.hiddenSize) LSTM, \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
+    }
+
+    func progress(_ s: TrainingStatus) {
+        if live {
+            line.show(describe(s))
+        } else if Date().timeIntervalSince(lastPlainLine) >= 10 {
+            note(describe(s))
+            lastPlainLine = Date()
+        }
+    }
+
+    func evaluated(_ s: TrainingStatus, sample: String) {
+        line.clear()
+        let validation = s.lastValidationLoss.map { String(format: "val %.4f", $0) } ?? "no validation text"
+        let best = s.bestValidationLoss.map { String(format: " (best %.4f)", $0) } ?? ""
+        note(String(format: "step %d · epoch %d · train %.4f · ", s.step, s.epoch + 1, s.smoothedLoss) + validation + best)
+        let indented = sample.split(separator: "\n", omittingEmptySubsequences: false).map { "  │ " + $0 }.joined(separator: "\n")
+        note(indented)
+    }
+
+    func finished(_ trainer: Trainer, _ outcome: TrainingOutcome) {
+        line.clear()
+        let why: String
+        switch outcome.reason {
+        case .budgetReached: why = "budget reached"
+        case .interrupted: why = "interrupted"
+        case .diverged: why = "diverged"
+        }
+        let best = outcome.bestValidationLoss.map { String(format: "best val %.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) }
+            ?? "no validation loss"
+        note("stopped at step \(outcome.step) (\(why)); \(best); checkpoints in \(trainer.run.path)")
+        if json {
+            var summary: [String: Any] = ["run": trainer.run.path, "step": outcome.step, "stop_reason": why,
+                                          "epoch": trainer.position.epoch]
+            if let bestLoss = outcome.bestValidationLoss { summary["best_val_loss"] = bestLoss }
+            if let last = outcome.lastCheckpoint { summary["last_checkpoint"] = last }
+            if let data = try? JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
+    func note(_ message: String) {
+        line.clear()
+        Terminal.note(message)
+    }
+
+    func describe(_ s: TrainingStatus) -> String {
+        var parts = [String(format: "epoch %d", s.epoch + 1), "step \(s.step)", String(format: "loss %.4f", s.smoothedLoss)]
+        if let v = s.lastValidationLoss { parts.append(String(format: "val %.4f", v)) }
+        parts.append(String(format: "%.0f chars/s", s.charsPerSecond))
+        parts.append(formatDuration(s.elapsed) + " elapsed")
+        if let r = s.remaining { parts.append("ETA " + formatDuration(r)) }
+        return parts.joined(separator: " · ")
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Checkpoints
+import Foundation
+import Tokenization
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "What a checkpoint holds: architecture, vocabulary, training position and losses.")
+
+    @Argument(help: "A checkpoint file or a run folder (its best checkpoint).") var checkpoint: String
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let path = try resolveCheckpointArgument(checkpoint)
+        let loaded = try Checkpoint.read(from: path)
+        let m = loaded.model.configuration
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        let vocabulary = String(String.UnicodeScalarView(loaded.vocabulary.scalars))
+        if json {
+            var object: [String: Any] = [
+                "file": path, "file_bytes": size, "format_version": Checkpoint.formatVersion, "cell": "lstm",
+                "layers": m.layers, "hidden": m.hiddenSize, "embedding": m.embeddingSize, "dropout": m.dropout,
+                "vocabulary_size": m.vocabularySize, "vocabulary": vocabulary,
+                "parameters": loaded.model.parameterCount,
+            ]
+            if let p = loaded.position {
+                object["step"] = p.step
+                object["epoch"] = p.epoch
+                object["elapsed_seconds"] = p.elapsedSeconds
+                if let best = p.bestValidationLoss { object["best_val_loss"] = best }
+                if let bestStep = p.bestStep { object["best_step"] = bestStep }
+                object["history"] = p.history.map { ["step": $0.step, "train_loss": $0.trainLoss, "val_loss": $0.validationLoss] }
+            }
+            if let o = loaded.optimizer { object["optimizer"] = ["kind": o.kind.rawValue, "step": o.step] }
+            if let t = loaded.training, let data = try? JSONEncoder().encode(t),
+               let training = try? JSONSerialization.jsonObject(with: data) {
+                object["training"] = training
+            }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+            return
+        }
+        var lines = [
+            "file          \(path) (\(formatBytes(size)), format version \(Checkpoint.formatVersion))",
+            "model         \(m.layers)×\(m.hiddenSize) LSTM, embedding \(m.embeddingSize), dropout \(m.dropout), \(loaded.model.parameterCount) parameters",
+            "vocabulary    \(m.vocabularySize) characters: \(printable(loaded.vocabulary))",
+        ]
+        if let p = loaded.position {
+            let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char) at step %d", $0, $0 / log(2), p.bestStep ?? 0) } ?? "none yet"
+            lines.append("trained       step \(p.step), epoch \(p.epoch + 1), \(String(format: "%.0f", p.elapsedSeconds)) s")
+            lines.append("best val      \(best)")
+            if let last = p.history.last {
+                lines.append(String(format: "last eval     step %d: train %.4f, val %.4f", last.step, last.trainLoss, last.validationLoss))
+            }
+        }
+        if let t = loaded.training {
+            let budget = [t.maxEpochs.map { "\($0) epochs" }, t.maxSteps.map { "\($0) steps" }, t.maxMinutes.map { "\($0) min" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (decay \(t.learningRateDecay)/epoch), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
+            lines.append("corpus        \(t.corpus.joined(separator: ", "))")
+        }
+        print(lines.joined(separator: "\n"))
+    }
+
+    func printable(_ vocabulary: Vocabulary) -> String {
+        vocabulary.scalars.map { s -> String in
+            switch s {
+            case "\n": return "\\n"
+            case "\t": return "\\t"
+            case " ": return "␠"
+            default:
+                return s.properties.generalCategory == .control ? "\\u{\(String(s.value, radix: 16))}" : String(s)
+            }
+        }.joined()
+    }
+
+    func formatBytes(_ n: Int) -> String {
+        n >= 1 << 20 ? String(format: "%.1f MiB", Double(n) / 1048576) : String(format: "%.1f KiB", Double(n) / 1024)
+    }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Checkpoints
+import Console
+import Foundation
+import Kernels
+import Network
+import Tokenization
+import Training
+
+extension OptimizerKind: ExpressibleByArgument {}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on text files or folders; checkpoints go to checkpoints/<run>/.",
+        discussion: """
+        The last --val-fraction of the text is held out and evaluated every --eval-every steps \
+        and at the end; each evaluation writes a checkpoint, updates best.safetensors when the \
+        validation loss improves, appends to log.csv and redraws loss.svg. Ctrl-C stops after \
+        the current step and saves; a second Ctrl-C exits at once.
+        """)
+
+    @Argument(help: "Text files or folders (folders: every text file below, in sorted order). On --resume, defaults to the run's own corpus.")
+    var corpus: [String] = []
+
+    @Option(name: .customLong("run"), help: "Run name: the folder under checkpoints/ (default: run-<date>-<time>).")
+    var runName: String?
+    @Option(help: "Stacked LSTM layers (default 2).") var layers: Int?
+    @Option(help: "Units per LSTM layer (default 128).") var hidden: Int?
+    @Option(help: "Embedding width per character (default 64).") var embedding: Int?
+    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default 0).") var dropout: Float?
+    @Option(help: "Parallel streams per step (default 50).") var batch: Int?
+    @Option(help: "Characters per stream per step: the BPTT length (default 50).") var seq: Int?
+    @Option(help: "Learning rate (default 0.002).") var lr: Float?
+    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch (default 1: no decay).")
+    var lrDecay: Float?
+    @Option(help: "adam, rmsprop or sgd (default adam).") var optimizer: OptimizerKind?
+    @Option(help: "Clip gradients to this global L2 norm; 0 disables (default 5).") var clip: Float?
+    @Option(help: "Stop after this many epochs (default 10 when no budget is given).") var epochs: Int?
+    @Option(help: "Stop once the run has taken this many steps in total.") var steps: Int?
+    @Option(help: "Stop after this many minutes of training in this session.") var minutes: Double?
+    @Option(name: .customLong("val-fraction"), help: "Fraction of the text held out for validation, in [0, 0.5] (default 0.1).")
+    var valFraction: Double?
+    @Option(name: .customLong("eval-every"), help: "Evaluate, sample and checkpoint every N steps (default 500).")
+    var evalEvery: Int?
+    @Option(help: "Step checkpoints to retain besides best.safetensors (default 5).") var keep: Int?
+    @Option(help: "Random seed for initialisation and dropout (default 1).") var seed: UInt64?
+    @Option(help: "Threads for matrix multiplies (default: all cores).") var threads: Int?
+    @Option(help: "Continue a run: its folder (newest checkpoint) or a checkpoint file.") var resume: String?
+    @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 in the corpus with U+FFFD instead of stopping.")
+    var replaceInvalid = false
+    @Flag(help: "Print a JSON summary on stdout at the end.") var json = false
+
+    func validate() throws {
+        func positive(_ value: Int?, _ name: String) throws {
+            if let value, value < 1 { throw ValidationError("--\(name) must be at least 1 (got \(value))") }
+        }
+        try positive(layers, "layers"); try positive(hidden, "hidden"); try positive(embedding, "embedding")
+        try positive(batch, "batch"); try positive(seq, "seq"); try positive(epochs, "epochs")
+        try positive(steps, "steps"); try positive(keep, "keep"); try positive(threads, "threads")
+        if let evalEvery, evalEvery < 0 { throw ValidationError("--eval-every must be ≥ 0 (0: only at the end), got \(evalEvery)") }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number (got \(lr))") }
+        if let lrDecay, !(lrDecay.isFinite && lrDecay > 0 && lrDecay <= 1) {
+            throw ValidationError("--lr-decay must be in (0, 1] (got \(lrDecay))")
+        }
+        if let clip, !(clip.isFinite && clip >= 0) { throw ValidationError("--clip must be ≥ 0 (got \(clip))") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
+        if let minutes, !(minutes.isFinite && minutes > 0) { throw ValidationError("--minutes must be a positive number (got \(minutes))") }
+        if let valFraction, !(valFraction >= 0 && valFraction <= 0.5) {
+            throw ValidationError("--val-fraction must be in [0, 0.5] (got \(valFraction))")
+        }
+        if let hidden, hidden > 16384 { throw ValidationError("--hidden must be at most 16384 (got \(hidden))") }
+        if let embedding, embedding > 16384 { throw ValidationError("--embedding must be at most 16384 (got \(embedding))") }
+        if let layers, layers > 64 { throw ValidationError("--layers must be at most 64 (got \(layers))") }
+        if let batch, batch > 100_000 { throw ValidationError("--batch must be at most 100000 (got \(batch))") }
+        if let seq, seq > 100_000 { throw ValidationError("--seq must be at most 100000 (got \(seq))") }
+        if resume == nil && corpus.isEmpty { throw ValidationError("give a corpus to train on (text files or folders), or --resume a run") }
+    }
+
+    func run() throws {
+        BLAS.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let invalidUTF8: InvalidUTF8Policy = replaceInvalid ? .replace : .fail
+        let reporter = ConsoleTrainingReporter(json: json)
+        let trainer: Trainer
+        if let resume {
+            trainer = try resumedTrainer(resume, invalidUTF8: invalidUTF8, reporter: reporter)
+        } else {
+            let training = trainingConfiguration(base: nil)
+            let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
+                                                     invalidUTF8: invalidUTF8)
+            let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
+                                           hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0)
+            let name = runName ?? Self.defaultRunName()
+            trainer = try TrainingSetup.newRun(model: model, training: training, corpus: split,
+                                               run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
+        }
+        reporter.started(trainer)
+        Interrupt.install()
+        let outcome = try trainer.train()
+        reporter.finished(trainer, outcome)
+        if case .diverged(let message) = outcome.reason { throw RuntimeFailure(message) }
+    }
+
+    /// The run's training settings: the flags given, else the resumed run's values, else defaults.
+    func trainingConfiguration(base: TrainingConfiguration?) -> TrainingConfiguration {
+        let budgetGiven = epochs != nil || steps != nil || minutes != nil
+        return TrainingConfiguration(
+            corpus: corpus.isEmpty ? (base?.corpus ?? []) : corpus.map { ($0 as NSString).standardizingPath },
+            batch: batch ?? base?.batch ?? 50, sequenceLength: seq ?? base?.sequenceLength ?? 50,
+            learningRate: lr ?? base?.learningRate ?? 2e-3, learningRateDecay: lrDecay ?? base?.learningRateDecay ?? 1,
+            optimizer: optimizer ?? base?.optimizer ?? .adam, clip: clip ?? base?.clip ?? 5,
+            validationFraction: valFraction ?? base?.validationFraction ?? 0.1,
+            evaluateEvery: evalEvery ?? base?.evaluateEvery ?? 500, keep: keep ?? base?.keep ?? 5,
+            seed: seed ?? base?.seed ?? 1, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            maxEpochs: budgetGiven ? epochs : (base == nil ? 10 : base?.maxEpochs),
+            maxSteps: budgetGiven ? steps : base?.maxSteps,
+            maxMinutes: budgetGiven ? minutes : base?.maxMinutes)
+    }
+
+    func resumedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: TrainingReporter) throws -> Trainer {
+        let path: String
+        let runFolder: RunFolder
+        if RunFolder.isFolder(argument) {
+            runFolder = RunFolder(path: argument)
+            guard let latest = runFolder.latestCheckpoint else {
+                throw UsageError("\(argument): no step checkpoint to resume from (step-*.safetensors)")
+            }
+            path = latest
+        } else {
+            path = argument
+            runFolder = RunFolder(path: (argument as NSString).deletingLastPathComponent)
+        }
+        let checkpoint = try Checkpoint.read(from: path)
+        guard let stored = checkpoint.training else {
+            throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
+        }
+        try rejectConflicts(with: checkpoint, stored: stored, path: path)
+        let training = trainingConfiguration(base: stored)
+        if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
+        let split: SplitCorpus
+        do {
+            split = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
+                                                 vocabulary: checkpoint.vocabulary, invalidUTF8: invalidUTF8)
+        } catch let error as UsageError {
+            throw UsageError("cannot resume on this corpus: \(error.description)")
+        }
+        return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
+                                        run: runFolder, reporter: reporter)
+    }
+
+    /// On resume the architecture and the data layout come from the checkpoint; a flag that
+    /// asks for something else is an error, never silently ignored.
+    func rejectConflicts(with checkpoint: Checkpoint, stored: TrainingConfiguration, path: String) throws {
+        let m = checkpoint.model.configuration
+        var conflicts = [String]()
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
+            if let given, given != actual { conflicts.append("--\(flag) \(given) (the run has \(actual))") }
+        }
+        check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
+        check("embedding", embedding, m.embeddingSize); check("dropout", dropout, m.dropout)
+        check("batch", batch, stored.batch); check("seq", seq, stored.sequenceLength)
+        check("optimizer", optimizer, stored.optimizer); check("seed", seed, stored.seed)
+        check("val-fraction", valFraction, stored.validationFraction)
+        if let run = runName, ("checkpoints/\(run)" as NSString).standardizingPath != ((path as NSString).deletingLastPathComponent as NSString).standardizingPath {
+            conflicts.append("--run \(run) (resuming continues in the checkpoint's own folder)")
+        }
+        if !conflicts.isEmpty {
+            throw UsageError("\(path): cannot resume with " + conflicts.joined(separator: ", ") + "; drop these flags or start a new run")
+        }
+    }
+
+    static func defaultRunName() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return "run-" + formatter.string(from: Date())
+    }
+}
