@@ -18,7 +18,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
-        let temporary = (folder as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let temporary = (folder as NSString).appendingPathComponent(temporaryName(for: url.lastPathComponent))
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileWriteError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         var failure: String?
@@ -41,6 +41,15 @@ public enum AtomicFile {
             throw FileWriteError.cannotWrite(path: path, reason: failure)
         }
         syncFolder(folder)
+    }
+
+    /// The hidden name the bytes are written under before the rename: `.NAME.tmp-PID`.
+    static func temporaryName(for name: String) -> String { ".\(name)\(temporaryMarker)\(getpid())" }
+    private static let temporaryMarker = ".tmp-"
+
+    /// Whether `name` is one of `temporaryName`'s, e.g. one left behind by a killed writer.
+    public static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(temporaryMarker)
     }
 
     /// Flushes a folder's entries (a completed rename) to disk; best effort.

@@ -87,13 +87,9 @@ public struct Checkpoint {
         }
         if let training { metadata["training"] = json(training) }
         if let position { metadata["position"] = json(position) }
-        var data = SafeTensors.encode(tensors, metadata: metadata)
-        // The checksum covers the tensor bytes and every other metadata field, so a flipped bit
-        // anywhere that matters is caught. It is added last, which changes only the header.
-        let dataBytes = data.count - tensors.reduce(0) { $0 + $1.values.count * 4 }
-        metadata["checksum"] = Self.checksum(metadata: metadata, dataSection: data.suffix(from: data.startIndex + dataBytes))
-        data = SafeTensors.encode(tensors, metadata: metadata)
-        return data
+        metadata["checksum"] = Self.checksum(metadata: metadata, entries: SafeTensors.entries(for: tensors),
+                                             dataSection: SafeTensors.dataSection(for: tensors))
+        return SafeTensors.encode(tensors, metadata: metadata)
     }
 
     /// Writes the checkpoint atomically (see `AtomicFile`).
@@ -101,13 +97,31 @@ public struct Checkpoint {
         try AtomicFile.write(encoded(), to: path)
     }
 
-    static func checksum(metadata: [String: String], dataSection: Data) -> String {
+    /// The metadata fields a checkpoint may hold. Anything else is refused: a field this build
+    /// does not know could change the meaning of the file (a newer format), and a damaged
+    /// `checksum` key would otherwise turn a checked file into an unchecked one.
+    public static let metadataFields: Set<String> = [
+        "format", "format_version", "vocabulary", "model", "optimizer", "training", "position", "checksum",
+    ]
+
+    /// CRC-32 of everything in the file that carries meaning: every metadata field but the
+    /// checksum itself, the header's tensor table (name, shape, byte range), and the tensor bytes.
+    /// Formatting (JSON spacing, key order, padding) is left out, so any safetensors writer can
+    /// produce the same file. Written as 8 lowercase hex digits.
+    static func checksum(metadata: [String: String], entries: [SafeTensors.Entry], dataSection: Data) -> String {
         var crc = CRC32()
+        func field(_ text: String) {
+            crc.update(Array(text.utf8))
+            crc.update([0])
+        }
         for key in metadata.keys.sorted() where key != "checksum" {
-            crc.update(Array(key.utf8))
-            crc.update([0])
-            crc.update(Array(metadata[key]!.utf8))
-            crc.update([0])
+            field(key)
+            field(metadata[key]!)
+        }
+        for e in entries.sorted(by: { $0.name < $1.name }) {
+            field(e.name)
+            field(e.shape.map(String.init).joined(separator: ","))
+            field("\(e.start),\(e.end)")
         }
         dataSection.withUnsafeBytes { crc.update($0) }
         return String(format: "%08x", crc.checksum)
@@ -155,8 +169,11 @@ public struct Checkpoint {
         guard let version = Int(versionText), version == formatVersion else {
             throw CheckpointProblem("format version \(versionText) is not supported by this build (it reads version \(formatVersion)); use a matching charlstm")
         }
-        if let stored = meta["checksum"], stored != checksum(metadata: meta, dataSection: contents.dataSection) {
+        if let stored = meta["checksum"], stored != checksum(metadata: meta, entries: contents.entries, dataSection: contents.dataSection) {
             throw CheckpointProblem("checksum mismatch: the file is damaged")
+        }
+        if let unknown = meta.keys.sorted().first(where: { !metadataFields.contains($0) }) {
+            throw CheckpointProblem("its metadata has a field \"\(unknown)\" this build does not know (damaged, or written by a newer charlstm)")
         }
         guard let vocabularyText = meta["vocabulary"],
               let codePoints = try? JSONDecoder().decode([UInt32].self, from: Data(vocabularyText.utf8)),
@@ -200,12 +217,17 @@ public struct Checkpoint {
         var carriedShape = [Int]()
         for (name, tensor) in contents.tensors where name.hasPrefix(carriedStatePrefix) {
             let (shape, values) = tensor
-            guard shape.count == 2, shape[1] == configuration.hiddenSize, carriedShape.isEmpty || carriedShape == shape,
-                  values.allSatisfy(\.isFinite) else {
+            guard shape.count == 2, shape[0] >= 1, shape[1] == configuration.hiddenSize,
+                  carriedShape.isEmpty || carriedShape == shape, values.allSatisfy(\.isFinite) else {
                 throw CheckpointProblem("tensor \(name) does not hold a valid carried state")
             }
             carriedShape = shape
             carried[String(name.dropFirst(carriedStatePrefix.count))] = values
+        }
+        // A carried state is all or nothing: half of one would resume from a state that never was.
+        let carriedNames = Set((0..<configuration.layers).flatMap { ["h_l\($0)", "c_l\($0)"] })
+        if !carried.isEmpty, Set(carried.keys) != carriedNames {
+            throw CheckpointProblem("its carried state has tensors \(carried.keys.sorted()), expected \(carriedNames.sorted())")
         }
         if let extra = contents.tensors.keys.sorted().first(where: { !expected.contains($0) && !$0.hasPrefix(carriedStatePrefix) }) {
             throw CheckpointProblem("it holds an unexpected tensor \(extra) for a \(configuration.layers)-layer LSTM")
@@ -215,12 +237,14 @@ public struct Checkpoint {
             guard let t = try? JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8)) else {
                 throw CheckpointProblem("its training metadata is invalid")
             }
+            if let problem = t.problem { throw CheckpointProblem("its training metadata is invalid: \(problem)") }
             training = t
         }
         if let text = meta["position"] {
             guard let p = try? JSONDecoder().decode(TrainingPosition.self, from: Data(text.utf8)) else {
                 throw CheckpointProblem("its training-position metadata is invalid")
             }
+            if let problem = p.problem { throw CheckpointProblem("its training-position metadata is invalid: \(problem)") }
             position = p
         }
         let model = CharModel(configuration: configuration, parameters: parameters)

@@ -41,6 +41,13 @@ public struct RunFolder {
         return doomed
     }
 
+    /// Deletes temporary files that a killed writer left behind (see `AtomicFile`). Call it only
+    /// when no other process writes to this run, e.g. when a run is resumed.
+    public func removeAbandonedTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names where AtomicFile.isTemporaryName(name) { try? FileManager.default.removeItem(atPath: file(name)) }
+    }
+
     public static func isFolder(_ path: String) -> Bool {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue

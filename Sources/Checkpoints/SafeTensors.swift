@@ -20,27 +20,45 @@ public enum SafeTensors {
     /// declared length is a damaged or hostile file and is refused before anything is allocated.
     public static let maximumHeaderBytes = 64 << 20
 
+    /// Where one tensor's bytes lie in the data section, as the header describes it.
+    public struct Entry: Equatable {
+        public var name: String
+        public var shape: [Int]
+        /// Byte range within the data section.
+        public var start: Int, end: Int
+    }
+
+    /// The header entries for `tensors` laid out back to back, in the given order.
+    public static func entries(for tensors: [Tensor]) -> [Entry] {
+        var offset = 0
+        return tensors.map { t in
+            defer { offset += t.values.count * 4 }
+            return Entry(name: t.name, shape: t.shape, start: offset, end: offset + t.values.count * 4)
+        }
+    }
+
+    /// The data section for `tensors`: their little-endian bytes back to back, in order.
+    public static func dataSection(for tensors: [Tensor]) -> Data {
+        var data = Data(capacity: tensors.reduce(0) { $0 + $1.values.count * 4 })
+        // Floats are little-endian on every platform this builds for, so the bytes go as they are.
+        for t in tensors { t.values.withUnsafeBytes { data.append(contentsOf: $0) } }
+        return data
+    }
+
     /// Serialises tensors (in the given order, 8-byte aligned) and metadata to bytes.
     public static func encode(_ tensors: [Tensor], metadata: [String: String]) -> Data {
         var header: [String: Any] = ["__metadata__": metadata]
-        var offset = 0
-        for t in tensors {
-            let bytes = t.values.count * 4
-            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]]
-            offset += bytes
+        for e in entries(for: tensors) {
+            header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [e.start, e.end]]
         }
         var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // Pad with spaces so the data section starts 8-byte aligned, as the format recommends.
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - (8 + json.count) % 8) % 8))
-        var data = Data(capacity: 8 + json.count + offset)
+        let tensorBytes = dataSection(for: tensors)
+        var data = Data(capacity: 8 + json.count + tensorBytes.count)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
-        for t in tensors {
-            t.values.withUnsafeBytes { raw in
-                // Floats are little-endian on every platform Swift runs on that we build for.
-                data.append(contentsOf: raw)
-            }
-        }
+        data.append(tensorBytes)
         return data
     }
 
@@ -48,13 +66,16 @@ public enum SafeTensors {
     public struct Contents {
         public var metadata: [String: String]
         public var tensors: [String: (shape: [Int], values: [Float])]
+        /// The header's tensor entries, in data order, for checksumming.
+        public var entries: [Entry]
         /// The data section, for checksumming.
         public var dataSection: Data
     }
 
     /// Parses and validates a safetensors file's bytes. Every structural promise is checked
     /// (lengths, JSON, dtypes, shapes against byte ranges, ranges inside the data and not
-    /// overlapping) before any tensor is materialised.
+    /// overlapping, covering the data section without holes, as the format requires) before
+    /// any tensor is materialised.
     public static func decode(_ data: Data) throws -> Contents {
         guard data.count >= 8 else { throw SafeTensorsError.damaged("it is \(data.count) bytes, too short for a header") }
         let declared = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -78,8 +99,7 @@ public enum SafeTensors {
             }
             metadata = map
         }
-        var ranges = [(Int, Int, String)]()
-        var tensors = [String: (shape: [Int], values: [Float])]()
+        var entries = [Entry]()
         for (name, value) in header where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
@@ -92,27 +112,39 @@ public enum SafeTensors {
             guard shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else {
                 throw SafeTensorsError.damaged("tensor \(name) has an impossible shape \(shape)")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+            // Four bytes per F32 element; a product that overflows is a lie, not a trap.
+            let (bytes, overflow) = shape.reduce((4, false)) { acc, d in
                 let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (p, acc.1 || o)
             }
             let (start, end) = (offsets[0], offsets[1])
-            guard !overflow, start >= 0, end >= start, end <= dataSection.count, end - start == count * 4 else {
+            guard !overflow, start >= 0, end >= start, end <= dataSection.count, end - start == bytes else {
                 throw SafeTensorsError.damaged("tensor \(name) declares bytes \(start)..<\(end), which do not fit its shape \(shape) and the \(dataSection.count)-byte data section")
             }
-            ranges.append((start, end, name))
+            entries.append(Entry(name: name, shape: shape, start: start, end: end))
         }
-        ranges.sort { $0.0 < $1.0 }
-        for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
-            throw SafeTensorsError.damaged("tensors \(a.2) and \(b.2) overlap")
+        // Sorting by (start, end) keeps zero-length tensors ahead of the tensor they share a start with.
+        entries.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+        var covered = 0
+        for e in entries {
+            guard e.start >= covered else {
+                throw SafeTensorsError.damaged("tensor \(e.name) overlaps the tensor before it")
+            }
+            guard e.start == covered else {
+                throw SafeTensorsError.damaged("the data section has a hole at byte \(covered), before tensor \(e.name)")
+            }
+            covered = e.end
         }
-        for (start, end, name) in ranges {
-            let shape = (header[name] as! [String: Any])["shape"] as! [Int]
-            var values = [Float](repeating: 0, count: (end - start) / 4)
-            values.withUnsafeMutableBytes { dataSection.copyBytes(to: $0, from: dataSection.startIndex + start ..< dataSection.startIndex + end) }
-            tensors[name] = (shape, values)
+        guard covered == dataSection.count else {
+            throw SafeTensorsError.damaged("the data section has \(dataSection.count - covered) bytes that no tensor claims (damaged or padded file)")
         }
-        return Contents(metadata: metadata, tensors: tensors, dataSection: dataSection)
+        var tensors = [String: (shape: [Int], values: [Float])]()
+        for e in entries {
+            var values = [Float](repeating: 0, count: (e.end - e.start) / 4)
+            values.withUnsafeMutableBytes { dataSection.copyBytes(to: $0, from: dataSection.startIndex + e.start ..< dataSection.startIndex + e.end) }
+            tensors[e.name] = (e.shape, values)
+        }
+        return Contents(metadata: metadata, tensors: tensors, entries: entries, dataSection: dataSection)
     }
 }
 

@@ -1,3 +1,4 @@
+import Kernels
 import Network
 
 /// How a run was asked to train: the flags of `charlstm train`, as stored in its checkpoints.
@@ -36,6 +37,22 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.maxEpochs = maxEpochs
         self.maxSteps = maxSteps
         self.maxMinutes = maxMinutes
+    }
+}
+
+extension TrainingConfiguration {
+    /// The first value no run could have been trained with, as a phrase, or nil when all are usable.
+    public var problem: String? {
+        if batch < 1 { return "batch \(batch)" }
+        if sequenceLength < 1 { return "sequence length \(sequenceLength)" }
+        if !(learningRate.isFinite && learningRate > 0) { return "learning rate \(learningRate)" }
+        if !(learningRateDecay > 0 && learningRateDecay <= 1) { return "learning-rate decay \(learningRateDecay)" }
+        if !(clip.isFinite && clip >= 0) { return "clip \(clip)" }
+        if !(validationFraction >= 0 && validationFraction <= 0.5) { return "validation fraction \(validationFraction)" }
+        if evaluateEvery < 0 { return "eval-every \(evaluateEvery)" }
+        if keep < 1 { return "keep \(keep)" }
+        if threads < 1 { return "threads \(threads)" }
+        return nil
     }
 }
 
@@ -81,5 +98,22 @@ public struct TrainingPosition: Codable, Equatable, Sendable {
         self.elapsedSeconds = elapsedSeconds
         self.smoothedTrainLoss = smoothedTrainLoss
         self.history = history
+    }
+}
+
+extension TrainingPosition {
+    /// The random generator this position records, or nil when the stored words are not a
+    /// valid xoshiro256** state.
+    public var randomGenerator: SeededGenerator? {
+        let words = randomState.compactMap { UInt64($0, radix: 16) }
+        return words.count == randomState.count ? SeededGenerator(state: words) : nil
+    }
+
+    /// The first impossible value, as a phrase, or nil when the position can be resumed from.
+    public var problem: String? {
+        if step < 0 || epoch < 0 || stepInEpoch < 0 { return "step \(step), epoch \(epoch), step in epoch \(stepInEpoch)" }
+        if randomGenerator == nil { return "random state \(randomState)" }
+        if let best = bestValidationLoss, !best.isFinite { return "best validation loss \(best)" }
+        return nil
     }
 }

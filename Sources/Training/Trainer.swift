@@ -76,8 +76,7 @@ public final class Trainer {
             ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch, window: configuration.sequenceLength)
             : nil
         gradients = FloatBuffer(count: model.parameterCount)
-        rng = SeededGenerator(state: position.randomState.compactMap { UInt64($0, radix: 16) })
-            ?? SeededGenerator(seed: configuration.seed)
+        rng = position.randomGenerator ?? SeededGenerator(seed: configuration.seed)
         inputs = [Int32](repeating: 0, count: configuration.batch * configuration.sequenceLength)
         targets = inputs
         samplePrimer = validationTokens.first ?? trainTokens[0]

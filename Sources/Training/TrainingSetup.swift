@@ -74,6 +74,10 @@ public enum TrainingSetup {
             throw UsageError("\(path) holds weights only (no optimizer state or training position), so it cannot be resumed")
         }
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
+        if position.stepInEpoch > 0, checkpoint.carriedStateShape.first != training.batch {
+            throw UsageError("\(path) stopped mid-epoch but holds no carried state for its \(training.batch) streams, so it cannot be resumed exactly")
+        }
+        run.removeAbandonedTemporaryFiles()
         return Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
                        optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
                        trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter)

@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     var evalEvery: Int?
     @Option(help: "Step checkpoints to retain besides best.safetensors (default 5).") var keep: Int?
     @Option(help: "Random seed for initialisation and dropout (default 1).") var seed: UInt64?
-    @Option(help: "Threads for matrix multiplies (default: all cores).") var threads: Int?
+    @Option(help: "Threads for matrix multiplies (default: all cores; on --resume, the run's own).") var threads: Int?
     @Option(help: "Continue a run: its folder (newest checkpoint) or a checkpoint file.") var resume: String?
     @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 in the corpus with U+FFFD instead of stopping.")
     var replaceInvalid = false
@@ -78,7 +78,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let invalidUTF8: InvalidUTF8Policy = replaceInvalid ? .replace : .fail
         let reporter = ConsoleTrainingReporter(json: json)
         let trainer: Trainer
@@ -94,6 +93,9 @@ struct TrainCommand: ParsableCommand {
             trainer = try TrainingSetup.newRun(model: model, training: training, corpus: split,
                                                run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
         }
+        // A resumed run keeps its thread count unless told otherwise: a different split of the
+        // matrix multiplies may round differently, and exact resume means the same numbers.
+        BLAS.threads = trainer.configuration.threads
         reporter.started(trainer)
         Interrupt.install()
         let outcome = try trainer.train()
@@ -111,7 +113,7 @@ struct TrainCommand: ParsableCommand {
             optimizer: optimizer ?? base?.optimizer ?? .adam, clip: clip ?? base?.clip ?? 5,
             validationFraction: valFraction ?? base?.validationFraction ?? 0.1,
             evaluateEvery: evalEvery ?? base?.evaluateEvery ?? 500, keep: keep ?? base?.keep ?? 5,
-            seed: seed ?? base?.seed ?? 1, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            seed: seed ?? base?.seed ?? 1, threads: threads ?? base?.threads ?? ProcessInfo.processInfo.activeProcessorCount,
             maxEpochs: budgetGiven ? epochs : (base == nil ? 10 : base?.maxEpochs),
             maxSteps: budgetGiven ? steps : base?.maxSteps,
             maxMinutes: budgetGiven ? minutes : base?.maxMinutes)

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""PyTorch parity of CharLSTM checkpoints, in both directions, through the real binary.
+
+1. charlstm -> PyTorch: `charlstm train` a small model on generated text; load its checkpoint
+   into nn.Embedding / nn.LSTM / nn.Linear with load_state_dict(strict=True) after dropping
+   `optimizer.*`; compute the held-out loss the way `charlstm eval` defines it; compare with
+   `charlstm eval --json`.
+2. PyTorch -> charlstm: build and briefly train a model of the same architecture in PyTorch,
+   write it with the `safetensors` package plus CharLSTM's metadata, and have `charlstm info`
+   and `charlstm eval` (and `charlstm generate`, when the build has it) load it; the losses
+   must agree.
+
+Every comparison must be within 1e-4 nats/char. Prints the figures; exits 1 on any mismatch.
+Usage: scripts/pytorch_parity.py [--charlstm PATH] [--keep-folder]
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+TOLERANCE = 1e-4  # nats/char
+FORMAT_VERSION = "1"
+
+
+class CharLSTM(nn.Module):
+    """The architecture CharLSTM's checkpoints describe, with the same state-dict names."""
+
+    def __init__(self, vocabulary_size, embedding_size, hidden_size, layers, batch_first):
+        super().__init__()
+        self.batch_first = batch_first
+        self.embedding = nn.Embedding(vocabulary_size, embedding_size)
+        self.lstm = nn.LSTM(embedding_size, hidden_size, layers, batch_first=batch_first)
+        self.decoder = nn.Linear(hidden_size, vocabulary_size)
+
+    def forward(self, tokens):
+        """tokens: streams x time; returns logits, streams x time x vocabulary."""
+        x = self.embedding(tokens if self.batch_first else tokens.t())
+        y, _ = self.lstm(x)  # zero initial state
+        logits = self.decoder(y)
+        return logits if self.batch_first else logits.transpose(0, 1)
+
+
+def generated_text(seed, words):
+    """Deterministic word salad with punctuation, line breaks and a few non-ASCII letters."""
+    rng = random.Random(seed)
+    vocabulary = ["the", "king", "queen", "rode", "to", "a", "castle", "and", "sang", "of", "war",
+                  "café", "naïve", "über", "Ἀθῆναι", "—", "wind", "over", "hills", "night", "ORACLE:"]
+    lines, line = [], []
+    for _ in range(words):
+        line.append(rng.choice(vocabulary))
+        if rng.random() < 0.12:
+            lines.append(" ".join(line) + rng.choice([".", ",", "!", "?", ";"]))
+            line = []
+    lines.append(" ".join(line) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def evaluation_loss(model, tokens, streams, window):
+    """`charlstm eval`'s loss: the text is cut into S equal streams (S = --streams, fewer when
+    the text is short so each stream has at least --window predictions), each read from a zero
+    state to its end; the characters past S·L are left out; the mean is over every prediction."""
+    n = len(tokens)
+    s = max(1, min(streams, (n - 1) // max(window, 1)))
+    length = n // s
+    batch = torch.tensor(tokens[: s * length], dtype=torch.long).view(s, length)
+    with torch.no_grad():
+        logits = model(batch[:, :-1])
+        # Summed in double, as charlstm sums its per-character losses.
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).double(), batch[:, 1:].reshape(-1),
+                               reduction="sum")
+    return loss.item() / (s * (length - 1)), s * (length - 1)
+
+
+class Parity:
+    def __init__(self, binary, folder):
+        self.binary = binary
+        self.folder = folder
+        self.failures = []
+
+    def run(self, *arguments):
+        result = subprocess.run([self.binary, *arguments], cwd=self.folder, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"pytorch_parity: charlstm {' '.join(arguments)} failed ({result.returncode}): {result.stderr.strip()}")
+        return result.stdout
+
+    def compare(self, what, ours, theirs):
+        diff = abs(ours - theirs)
+        ok = diff <= TOLERANCE
+        print(f"  {what:<58} charlstm {ours:.6f}  pytorch {theirs:.6f}  |diff| {diff:.2e}  {'ok' if ok else 'FAIL'}")
+        if not ok:
+            self.failures.append(what)
+
+    def eval_loss(self, checkpoint, text_file, streams, window):
+        out = json.loads(self.run("eval", checkpoint, text_file, "--streams", str(streams),
+                                  "--window", str(window), "--json"))
+        return out["nats_per_char"], out["characters"]
+
+    def check_eval(self, label, checkpoint, model, tokens, text_file):
+        for streams, window in [(1, 256), (7, 64), (50, 256)]:
+            theirs, count = evaluation_loss(model, tokens, streams, window)
+            ours, our_count = self.eval_loss(checkpoint, text_file, streams, window)
+            if count != our_count:
+                self.failures.append(f"{label}: prediction count {our_count} vs {count}")
+            self.compare(f"{label}, --streams {streams} --window {window} ({count} chars)", ours, theirs)
+
+
+def charlstm_to_pytorch(p, eval_tokens_of):
+    print("direction 1: charlstm train -> PyTorch load_state_dict(strict=True)")
+    p.run("train", "train.txt", "--run", "parity", "--layers", "2", "--hidden", "24", "--embedding", "12",
+          "--batch", "8", "--seq", "24", "--steps", "120", "--eval-every", "60", "--lr", "0.01", "--threads", "1",
+          "--dropout", "0.1", "--seed", "5")
+    checkpoint = os.path.join("checkpoints", "parity", "best.safetensors")
+    path = os.path.join(p.folder, checkpoint)
+    with safe_open(path, framework="pt") as f:
+        metadata = f.metadata()
+    stored = json.loads(metadata["model"])
+    vocabulary = json.loads(metadata["vocabulary"])
+    tensors = load_file(path)
+    weights = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
+    print(f"  checkpoint {checkpoint}: {len(tensors)} tensors, {len(weights)} after dropping optimizer.*; "
+          f"format {metadata['format']} v{metadata['format_version']}, model {metadata['model']}")
+    tokens = eval_tokens_of(vocabulary)
+    for batch_first in (True, False):
+        model = CharLSTM(len(vocabulary), stored["embeddingSize"], stored["hiddenSize"], stored["layers"], batch_first)
+        model.load_state_dict(weights, strict=True)
+        model.eval()
+        p.check_eval(f"batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
+
+
+def pytorch_to_charlstm(p, train_text, eval_tokens_of):
+    print("direction 2: PyTorch model + safetensors.save_file -> charlstm info / eval")
+    codepoints = sorted({ord(c) for c in train_text})
+    index = {c: i for i, c in enumerate(codepoints)}
+    torch.manual_seed(11)
+    embedding, hidden, layers = 10, 20, 2
+    model = CharLSTM(len(codepoints), embedding, hidden, layers, batch_first=False)
+    # A few hundred Adam steps, so the weights are a real model rather than the initialisation.
+    data = torch.tensor([index[ord(c)] for c in train_text], dtype=torch.long)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for step in range(150):
+        starts = torch.randint(0, len(data) - 33, (16,))
+        batch = torch.stack([data[s:s + 33] for s in starts.tolist()])
+        logits = model(batch[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, len(codepoints)), batch[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    metadata = {
+        "format": "charlstm",
+        "format_version": FORMAT_VERSION,
+        "vocabulary": json.dumps(codepoints),
+        "model": json.dumps({"cell": "lstm", "vocabularySize": len(codepoints), "embeddingSize": embedding,
+                             "hiddenSize": hidden, "layers": layers, "dropout": 0.0}),
+    }
+    file = "from_pytorch.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(p.folder, file), metadata)
+    info = json.loads(p.run("info", file, "--json"))
+    parameters = sum(v.numel() for v in model.state_dict().values())
+    shown = (info["layers"], info["hidden"], info["embedding"], info["vocabulary_size"], info["parameters"])
+    wanted = (layers, hidden, embedding, len(codepoints), parameters)
+    print(f"  charlstm info: {info['layers']}x{info['hidden']} LSTM, embedding {info['embedding']}, "
+          f"{info['vocabulary_size']} characters, {info['parameters']} parameters (PyTorch: {parameters})")
+    if shown != wanted:
+        p.failures.append(f"info shows {shown}, expected {wanted}")
+    tokens = eval_tokens_of(codepoints)
+    p.check_eval("from PyTorch", file, model, tokens, "eval.txt")
+    help_text = subprocess.run([p.binary, "help"], capture_output=True, text=True).stdout
+    if " generate " in help_text:
+        sample = p.run("generate", "--checkpoint", file, "--length", "120", "--seed", "3", "--temperature", "0.8")
+        print(f"  charlstm generate from it: {sample.strip()[:120]!r}")
+        if not sample.strip():
+            p.failures.append("generate printed nothing")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charlstm", default=None, help="the binary (default: .build/debug/charlstm)")
+    parser.add_argument("--keep-folder", action="store_true", help="leave the work folder for inspection")
+    args = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = os.path.abspath(args.charlstm or os.path.join(root, ".build", "debug", "charlstm"))
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"pytorch_parity: no charlstm binary at {binary}; run swift build first or pass --charlstm")
+    torch.set_num_threads(1)
+    folder = tempfile.mkdtemp(prefix="charlstm-parity-")
+    train_text = generated_text(seed=1, words=9000)
+    eval_text = generated_text(seed=2, words=1500)
+    for name, text in (("train.txt", train_text), ("eval.txt", eval_text)):
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def eval_tokens_of(codepoints):
+        index = {c: i for i, c in enumerate(codepoints)}
+        return [index[ord(c)] for c in eval_text]
+
+    p = Parity(binary, folder)
+    print(f"PyTorch {torch.__version__}, charlstm {binary}, work folder {folder}")
+    charlstm_to_pytorch(p, eval_tokens_of)
+    pytorch_to_charlstm(p, train_text, eval_tokens_of)
+    if args.keep_folder:
+        print(f"work folder kept: {folder}")
+    else:
+        shutil.rmtree(folder)
+    if p.failures:
+        print(f"pytorch_parity: {len(p.failures)} mismatch(es): {'; '.join(p.failures)}")
+        return 1
+    print(f"pytorch_parity: both directions agree within {TOLERANCE} nats/char")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
