@@ -77,10 +77,10 @@ public enum SafeTensors {
     /// overlapping, covering the data section without holes, as the format requires) before
     /// any tensor is materialised.
     public static func decode(_ data: Data) throws -> Contents {
-        guard data.count >= 8 else { throw SafeTensorsError.damaged("it is \(data.count) bytes, too short for a header") }
+        guard data.count >= 8 else { throw SafeTensorsError.damaged("it is \(data.count) bytes long, too short for a safetensors file (empty or truncated)") }
         let declared = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard declared <= UInt64(maximumHeaderBytes) else {
-            throw SafeTensorsError.damaged("its header claims \(declared) bytes, more than any checkpoint has")
+            throw SafeTensorsError.damaged("it is not a safetensors file (its first 8 bytes declare a \(declared)-byte header)")
         }
         let headerLength = Int(declared)
         guard headerLength >= 2, 8 + headerLength <= data.count else {
@@ -118,6 +118,9 @@ public enum SafeTensors {
                 return (p, acc.1 || o)
             }
             let (start, end) = (offsets[0], offsets[1])
+            if !overflow, start >= 0, end - start == bytes, end > dataSection.count {
+                throw SafeTensorsError.damaged("it is truncated: tensor \(name) ends at byte \(end) of a data section that has only \(dataSection.count)")
+            }
             guard !overflow, start >= 0, end >= start, end <= dataSection.count, end - start == bytes else {
                 throw SafeTensorsError.damaged("tensor \(name) declares bytes \(start)..<\(end), which do not fit its shape \(shape) and the \(dataSection.count)-byte data section")
             }
@@ -141,7 +144,7 @@ public enum SafeTensors {
         var tensors = [String: (shape: [Int], values: [Float])]()
         for e in entries {
             var values = [Float](repeating: 0, count: (e.end - e.start) / 4)
-            values.withUnsafeMutableBytes { dataSection.copyBytes(to: $0, from: dataSection.startIndex + e.start ..< dataSection.startIndex + e.end) }
+            values.withUnsafeMutableBytes { _ = dataSection.copyBytes(to: $0, from: dataSection.startIndex + e.start ..< dataSection.startIndex + e.end) }
             tensors[e.name] = (e.shape, values)
         }
         return Contents(metadata: metadata, tensors: tensors, entries: entries, dataSection: dataSection)

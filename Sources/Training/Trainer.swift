@@ -113,11 +113,16 @@ public final class Trainer {
                                   charsPerSecond: rate, elapsed: elapsed, remaining: remainingSeconds(rate: rate, sessionStart: sessionStart),
                                   learningRate: learningRate, gradientNorm: gradientNorm)
         }
-        func saveCheckpoint() throws {
+        /// Writes the step checkpoint (and, when it is the best so far, `best.safetensors` first:
+        /// a kill between the two then leaves the older step checkpoint, whose resumed run
+        /// reaches this evaluation again and rewrites both).
+        func saveCheckpoint(asBest: Bool) throws {
             position.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(sessionStart)
             position.randomState = rng.state.map { String($0, radix: 16) }
+            let bytes = checkpoint().encoded()
+            if asBest { try AtomicFile.write(bytes, to: run.bestPath) }
             let path = run.checkpointPath(step: position.step)
-            try checkpoint().write(to: path)
+            try AtomicFile.write(bytes, to: path)
             lastCheckpoint = path
             run.prune(keep: c.keep)
         }
@@ -130,12 +135,14 @@ public final class Trainer {
                 lastValidation = loss
                 position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
             }
-            try saveCheckpoint()
-            if let validation, validation.isFinite, validation < (position.bestValidationLoss ?? .infinity) {
+            // The best is updated before saving, so every checkpoint records the best loss
+            // including its own evaluation (a resumed run compares against the true best).
+            let improved = validation.map { $0.isFinite && $0 < (position.bestValidationLoss ?? .infinity) } ?? false
+            if improved {
                 position.bestValidationLoss = validation
                 position.bestStep = position.step
-                try checkpoint().write(to: run.bestPath)
             }
+            try saveCheckpoint(asBest: improved)
             try TrainingLog.append(LogRow(step: position.step, epoch: position.epoch, trainLoss: trainLoss,
                                           validationLoss: validation, learningRate: learningRate,
                                           charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)

@@ -57,6 +57,7 @@ struct InfoCommand: ParsableCommand {
             let budget = [t.maxEpochs.map { "\($0) epochs" }, t.maxSteps.map { "\($0) steps" }, t.maxMinutes.map { "\($0) min" }]
                 .compactMap { $0 }.joined(separator: ", ")
             lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (decay \(t.learningRateDecay)/epoch), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
+            lines.append("checkpoints   eval every \(t.evaluateEvery) steps, keep \(t.keep), threads \(t.threads)")
             lines.append("corpus        \(t.corpus.joined(separator: ", "))")
         }
         print(lines.joined(separator: "\n"))
