@@ -126,18 +126,28 @@ public final class Trainer {
             lastCheckpoint = path
             run.prune(keep: c.keep)
         }
-        func evaluate() throws {
+        func diverged(_ what: String, atStep failedStep: Int) -> TrainingOutcome {
+            let keep = lastCheckpoint.map { "; the last good checkpoint is \($0)" } ?? ""
+            return TrainingOutcome(
+                reason: .diverged("training diverged at step \(failedStep) (\(what)): try a lower --lr (now \(c.learningRate)) or a lower --clip (now \(c.clip))\(keep)"),
+                step: position.step, bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+        }
+        /// Evaluates and checkpoints; returns what went wrong instead when the weights have
+        /// diverged, so that no checkpoint of a broken model is ever written.
+        func evaluate() throws -> String? {
             let trainLoss = position.smoothedTrainLoss ?? .nan
             var validation: Double?
             if let evaluator {
                 let loss = evaluator.meanLoss()
+                guard !isExploding(loss) else { return "validation loss \(loss)" }
                 validation = loss
                 lastValidation = loss
                 position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
             }
+            guard model.parameters.array.allSatisfy(\.isFinite) else { return "the weights hold NaN or infinity" }
             // The best is updated before saving, so every checkpoint records the best loss
             // including its own evaluation (a resumed run compares against the true best).
-            let improved = validation.map { $0.isFinite && $0 < (position.bestValidationLoss ?? .infinity) } ?? false
+            let improved = validation.map { $0 < (position.bestValidationLoss ?? .infinity) } ?? false
             if improved {
                 position.bestValidationLoss = validation
                 position.bestStep = position.step
@@ -149,6 +159,7 @@ public final class Trainer {
             try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),
                                  to: run.plotPath)
             reporter?.evaluated(status(), sample: sample(length: 200))
+            return nil
         }
 
         while true {
@@ -163,12 +174,9 @@ public final class Trainer {
 
             let loss = step()
             gradientNorm = loss.gradientNorm
-            guard loss.mean.isFinite, gradientNorm.isFinite else {
-                let what = loss.mean.isFinite ? "gradient norm \(gradientNorm)" : "loss \(loss.mean)"
-                let keep = lastCheckpoint.map { "; the last good checkpoint is \($0)" } ?? ""
-                return TrainingOutcome(
-                    reason: .diverged("training diverged at step \(position.step + 1) (\(what)): try a lower --lr (now \(c.learningRate)) or a lower --clip (now \(c.clip))\(keep)"),
-                    step: position.step, bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+            guard !isExploding(loss.mean), gradientNorm.isFinite else {
+                let what = isExploding(loss.mean) ? "loss \(loss.mean)" : "gradient norm \(gradientNorm)"
+                return diverged(what, atStep: position.step + 1)
             }
             position.step += 1
             position.stepInEpoch += 1
@@ -186,12 +194,24 @@ public final class Trainer {
                 reporter?.progress(status())
                 lastReport = now
             }
-            if c.evaluateEvery > 0, position.step % c.evaluateEvery == 0 { try evaluate() }
+            if c.evaluateEvery > 0, position.step % c.evaluateEvery == 0, let problem = try evaluate() {
+                return diverged(problem, atStep: position.step)
+            }
         }
         let interrupted = Interrupt.requested
-        if position.history.last?.step != position.step || lastCheckpoint == nil { try evaluate() }
+        if position.history.last?.step != position.step || lastCheckpoint == nil, let problem = try evaluate() {
+            return diverged(problem, atStep: position.step)
+        }
         return TrainingOutcome(reason: interrupted ? .interrupted : .budgetReached, step: position.step,
                                bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+    }
+
+    /// Whether a mean loss says the run has blown up: not finite, or above three times the loss
+    /// of a uniform guess over the vocabulary. (char-rnn stops at three times its first loss;
+    /// the uniform guess is that first loss, and fixing it keeps the rule the same on resume.)
+    /// A model that is learning never gets near it; a diverging one passes it within steps.
+    func isExploding(_ loss: Double) -> Bool {
+        !(loss <= 3 * max(log(Double(vocabulary.count)), 1))
     }
 
     /// One update: forward and backward over the next window, clip, optimizer step.
