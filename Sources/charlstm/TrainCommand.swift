@@ -74,6 +74,9 @@ struct TrainCommand: ParsableCommand {
         if let layers, layers > 64 { throw ValidationError("--layers must be at most 64 (got \(layers))") }
         if let batch, batch > 100_000 { throw ValidationError("--batch must be at most 100000 (got \(batch))") }
         if let seq, seq > 100_000 { throw ValidationError("--seq must be at most 100000 (got \(seq))") }
+        if let runName, runName.isEmpty || runName.hasPrefix(".") || runName.contains("/") {
+            throw ValidationError("--run must be a plain folder name, without '/' and not starting with '.' (got '\(runName)')")
+        }
         if resume == nil && corpus.isEmpty { throw ValidationError("give a corpus to train on (text files or folders), or --resume a run") }
     }
 
@@ -96,8 +99,8 @@ struct TrainCommand: ParsableCommand {
         // A resumed run keeps its thread count unless told otherwise: a different split of the
         // matrix multiplies may round differently, and exact resume means the same numbers.
         BLAS.threads = trainer.configuration.threads
-        reporter.started(trainer)
         Interrupt.install()
+        reporter.started(trainer)
         let outcome = try trainer.train()
         reporter.finished(trainer, outcome)
         if case .diverged(let message) = outcome.reason { throw RuntimeFailure(message) }
