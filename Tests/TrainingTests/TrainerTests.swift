@@ -1,0 +1,102 @@
+import XCTest
+import Checkpoints
+import Foundation
+import Network
+import Tokenization
+@testable import Training
+
+final class TrainerTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "trainer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Text a small model can learn quickly: short rhyming lines from a fixed pseudo-random
+    /// sequence, so the test sees the same text every time.
+    func writeCorpus() throws -> String {
+        let subjects = ["the cat", "a dog", "my hat", "the frog"], verbs = ["sat on", "ran to", "saw"]
+        let objects = ["the mat.", "a log.", "the bat.", "the bog."]
+        var seed: UInt32 = 12345
+        func pick<T>(_ options: [T]) -> T {
+            seed = seed &* 1_103_515_245 &+ 12345
+            return options[Int(seed >> 16) % options.count]
+        }
+        let text = (0..<400).map { _ in "\(pick(subjects)) \(pick(verbs)) \(pick(objects))\n" }.joined()
+        let path = (folder as NSString).appendingPathComponent("rhymes.txt")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func configuration(corpus: String, learningRate: Float, steps: Int) -> TrainingConfiguration {
+        TrainingConfiguration(corpus: [corpus], batch: 8, sequenceLength: 16, learningRate: learningRate,
+                              learningRateDecay: 1, optimizer: .adam, clip: 5, validationFraction: 0.1,
+                              evaluateEvery: 50, keep: 2, seed: 9, threads: 1,
+                              maxEpochs: nil, maxSteps: steps, maxMinutes: nil)
+    }
+
+    func newTrainer(_ training: TrainingConfiguration, run: RunFolder) throws -> Trainer {
+        let corpus = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
+                                                  invalidUTF8: .fail)
+        let model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 1)
+        return try TrainingSetup.newRun(model: model, training: training, corpus: corpus, run: run, reporter: nil)
+    }
+
+    func testTrainer_shortRunOnGeneratedTextLowersTheValidationLoss() throws {
+        let run = RunFolder(path: (folder as NSString).appendingPathComponent("run"))
+        let trainer = try newTrainer(configuration(corpus: try writeCorpus(), learningRate: 1e-2, steps: 200), run: run)
+        let uniformGuess = log(Double(trainer.vocabulary.count))
+        let outcome = try trainer.train()
+
+        XCTAssertEqual(outcome.reason, .budgetReached)
+        XCTAssertEqual(outcome.step, 200)
+        let history = trainer.position.history
+        XCTAssertEqual(history.map(\.step), [50, 100, 150, 200])
+        let best = try XCTUnwrap(outcome.bestValidationLoss)
+        // The text is far from random: a model that learns anything beats the uniform guess by a lot.
+        XCTAssertLessThan(best, 0.6 * uniformGuess, "best \(best), uniform \(uniformGuess)")
+        XCTAssertLessThan(history.last!.validationLoss, history.first!.validationLoss)
+        XCTAssertEqual(best, history.map(\.validationLoss).min())
+
+        // The run folder holds what was promised, and best.safetensors is the best evaluation.
+        XCTAssertEqual(run.stepCheckpoints().map(\.step), [150, 200])  // --keep 2
+        let saved = try Checkpoint.read(from: run.bestPath)
+        XCTAssertEqual(saved.position?.bestValidationLoss, best)
+        XCTAssertEqual(saved.vocabulary, trainer.vocabulary)
+        let log = try String(contentsOfFile: run.logPath, encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").count, 1 + 4)
+        XCTAssertTrue(try String(contentsOfFile: run.plotPath, encoding: .utf8).hasPrefix("<svg"))
+    }
+
+    func testTrainer_hugeLearningRateStopsAsDivergedWithoutWritingACheckpoint() throws {
+        let run = RunFolder(path: (folder as NSString).appendingPathComponent("run"))
+        let trainer = try newTrainer(configuration(corpus: try writeCorpus(), learningRate: 1e4, steps: 200), run: run)
+        let outcome = try trainer.train()
+
+        guard case .diverged(let message) = outcome.reason else { return XCTFail("ended with \(outcome.reason)") }
+        XCTAssertTrue(message.contains("--lr"), message)
+        XCTAssertLessThan(outcome.step, 50)
+        XCTAssertNil(outcome.bestValidationLoss)
+        XCTAssertEqual(run.stepCheckpoints().count, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.bestPath))
+    }
+
+    func testTrainer_exactlyOneStepPerWindowAndEpochsRestartTheStreams() throws {
+        let run = RunFolder(path: (folder as NSString).appendingPathComponent("run"))
+        var training = configuration(corpus: try writeCorpus(), learningRate: 2e-3, steps: 0)
+        training.maxSteps = nil
+        training.maxEpochs = 2
+        training.evaluateEvery = 0
+        let trainer = try newTrainer(training, run: run)
+        let outcome = try trainer.train()
+        XCTAssertEqual(outcome.reason, .budgetReached)
+        XCTAssertEqual(outcome.step, 2 * trainer.stepsPerEpoch)
+        XCTAssertEqual(trainer.position.epoch, 2)
+        XCTAssertEqual(trainer.position.history.map(\.step), [outcome.step])  // evaluated once, at the end
+    }
+}
