@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+
+/// Every kind of bad input to `charlstm train` (and the numeric options of `eval`) gets
+/// exit status 2 and exactly one line on stderr that starts "charlstm: " — never a trap.
+final class TrainBadInputTests: XCTestCase {
+    var charlstm: CharLSTMBinary!
+
+    override func setUpWithError() throws {
+        charlstm = try CharLSTMBinary()
+        try charlstm.write("text.txt", CharLSTMBinary.generatedText())
+    }
+
+    override func tearDown() { charlstm.remove() }
+
+    /// Runs `arguments` and checks the bad-input contract; returns the one error line.
+    @discardableResult
+    func assertBadInput(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let result = try charlstm.run(arguments, file: file, line: line)
+        let shown = "charlstm \(arguments.joined(separator: " ")) → \(result.status): \(result.stderr)"
+        XCTAssertEqual(result.status, 2, shown, file: file, line: line)
+        XCTAssertEqual(result.stderrLines.count, 1, shown, file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("charlstm: "), shown, file: file, line: line)
+        XCTAssertFalse(result.stderr.contains("Fatal error"), shown, file: file, line: line)
+        XCTAssertEqual(result.stdout, "", shown, file: file, line: line)
+        return String(result.stderrLines.first ?? "")
+    }
+
+    func assertNoRunWritten(file: StaticString = #filePath, line: UInt = #line) {
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: charlstm.path("checkpoints"))) ?? []
+        XCTAssertEqual(runs, [], "a failed start left run folders behind", file: file, line: line)
+    }
+
+    func testTrain_emptyFileIsBadInput() throws {
+        try charlstm.write("empty.txt", "")
+        let message = try assertBadInput(["train", "empty.txt", "--run", "r"] + CharLSTMBinary.tinyModel)
+        XCTAssertTrue(message.contains("empty.txt") && message.contains("empty"), message)
+        assertNoRunWritten()
+    }
+
+    func testTrain_missingFileIsBadInput() throws {
+        let message = try assertBadInput(["train", "no-such-file.txt", "--run", "r"])
+        XCTAssertEqual(message, "charlstm: no-such-file.txt: no such file or folder")
+        assertNoRunWritten()
+    }
+
+    func testTrain_invalidUTF8NamesTheFileAndByteOffset() throws {
+        try charlstm.write("latin1.txt", Array("Caf".utf8) + [0xE9] + Array(" au lait, encore du café\n".utf8))
+        let message = try assertBadInput(["train", "latin1.txt", "--run", "r"] + CharLSTMBinary.tinyModel)
+        XCTAssertTrue(message.hasPrefix("charlstm: latin1.txt: invalid UTF-8 at byte offset 3"), message)
+        XCTAssertTrue(message.contains("--replace-invalid"), message)
+        assertNoRunWritten()
+    }
+
+    func testTrain_replaceInvalidTrainsOnTextWithBadBytes() throws {
+        let text = Array(CharLSTMBinary.generatedText(lines: 100).utf8)
+        try charlstm.write("mixed.txt", Array(text[..<200]) + [0xFF, 0xC3] + Array(text[200...]))
+        let result = try charlstm.run(["train", "mixed.txt", "--replace-invalid", "--run", "r", "--steps", "3"]
+                                      + CharLSTMBinary.tinyModel)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let info = try charlstm.run(["info", "checkpoints/r", "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("\u{FFFD}"), "U+FFFD should be in the vocabulary: \(info.stdout)")
+    }
+
+    func testTrain_corpusTooSmallForBatchAndSequenceIsBadInput() throws {
+        try charlstm.write("short.txt", "a short text of not many characters at all\n")
+        let message = try assertBadInput(["train", "short.txt", "--run", "r", "--batch", "10", "--seq", "20"])
+        XCTAssertTrue(message.contains("--batch") && message.contains("--seq"), message)
+        assertNoRunWritten()
+    }
+
+    func testTrain_folderWithOnlyBinaryFilesIsBadInput() throws {
+        try FileManager.default.createDirectory(atPath: charlstm.path("data"), withIntermediateDirectories: true)
+        try charlstm.write("data/blob.bin", [0x7F, 0x45, 0x4C, 0x46, 0, 0, 1])
+        let message = try assertBadInput(["train", "data", "--run", "r"])
+        XCTAssertTrue(message.contains("no text files"), message)
+    }
+
+    func testTrain_everyBadNumericOptionIsBadInput() throws {
+        let bad: [(option: String, values: [String])] = [
+            ("layers", ["0", "-1", "nan", "two", "1e9"]), ("hidden", ["0", "-4", "nan", "wide", "99999999"]),
+            ("embedding", ["0", "-4", "nan", "x"]), ("batch", ["0", "-1", "nan", "x", "1.5"]),
+            ("seq", ["0", "-1", "nan", "x"]), ("epochs", ["0", "-1", "nan", "x"]), ("steps", ["0", "-1", "nan", "x"]),
+            ("keep", ["0", "-1", "nan", "x"]), ("threads", ["0", "-1", "nan", "x"]),
+            ("lr", ["0", "-0.1", "nan", "inf", "fast"]), ("lr-decay", ["0", "-0.5", "nan", "1.5", "x"]),
+            ("clip", ["-1", "nan", "inf", "x"]), ("dropout", ["-0.1", "1", "nan", "x"]),
+            ("minutes", ["0", "-1", "nan", "inf", "x"]), ("val-fraction", ["-0.1", "0.9", "nan", "x"]),
+            ("eval-every", ["-1", "nan", "x"]), ("seed", ["-1", "nan", "x", "1.5"]),
+            ("optimizer", ["adagrad", ""]),
+        ]
+        var cases = 0
+        for (option, values) in bad {
+            for value in values {
+                let message = try assertBadInput(["train", "text.txt", "--run", "r", "--\(option)=\(value)"])
+                XCTAssertTrue(message.contains("--\(option)"), "the message should name --\(option): \(message)")
+                cases += 1
+            }
+        }
+        // The spelling with a space: a negative number then looks like an option to the parser.
+        for option in ["hidden", "lr", "seed"] {
+            try assertBadInput(["train", "text.txt", "--run", "r", "--\(option)", "-3"])
+        }
+        XCTAssertGreaterThan(cases, 70)
+        assertNoRunWritten()
+    }
+
+    func testTrain_runNamesThatLeaveTheCheckpointsFolderAreBadInput() throws {
+        for name in ["../escape", "a/b", "/tmp/absolute", "..", ".", ".hidden", ""] {
+            let message = try assertBadInput(["train", "text.txt", "--run", name] + CharLSTMBinary.tinyModel)
+            XCTAssertTrue(message.contains("--run"), message)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: charlstm.path("escape")))
+        assertNoRunWritten()
+    }
+
+    func testTrain_unknownOptionAndMissingCorpusAreBadInput() throws {
+        try assertBadInput(["train", "text.txt", "--no-such-option"])
+        try assertBadInput(["train"])
+        try assertBadInput(["no-such-command"])
+    }
+
+    func testEval_badNumericOptionsAndMissingInputsAreBadInput() throws {
+        try assertBadInput(["eval", "missing-run", "text.txt"])
+        for bad in ["--streams=0", "--streams=-2", "--streams=x", "--window=0", "--window=nan"] {
+            try assertBadInput(["eval", "missing-run", "text.txt", bad])
+        }
+        try assertBadInput(["info", "missing-run"])
+        try charlstm.write("junk.safetensors", "not a checkpoint at all")
+        try assertBadInput(["info", "junk.safetensors"])
+    }
+}
