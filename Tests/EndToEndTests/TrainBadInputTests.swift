@@ -4,36 +4,38 @@ import XCTest
 /// Every kind of bad input to `charlstm train` (and the numeric options of `eval`) gets
 /// exit status 2 and exactly one line on stderr that starts "charlstm: " — never a trap.
 final class TrainBadInputTests: XCTestCase {
-    var charlstm: CharLSTMBinary!
+    var w: Workspace!
 
     override func setUpWithError() throws {
-        charlstm = try CharLSTMBinary()
-        try charlstm.write("text.txt", CharLSTMBinary.generatedText())
+        w = try Workspace()
+        try w.write(GeneratedText.words(3000, seed: 3), to: "text.txt")
     }
 
-    override func tearDown() { charlstm.remove() }
+    override func tearDown() { w = nil }
+
+    /// A model small enough that the debug build trains it in a blink.
+    static let tinyModel = ["--layers", "1", "--hidden", "8", "--embedding", "4", "--batch", "4", "--seq", "8"]
 
     /// Runs `arguments` and checks the bad-input contract; returns the one error line.
     @discardableResult
     func assertBadInput(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = try charlstm.run(arguments, file: file, line: line)
+        let result = try w.run(arguments, file: file, line: line)
         let shown = "charlstm \(arguments.joined(separator: " ")) → \(result.status): \(result.stderr)"
         XCTAssertEqual(result.status, 2, shown, file: file, line: line)
         XCTAssertEqual(result.stderrLines.count, 1, shown, file: file, line: line)
         XCTAssertTrue(result.stderr.hasPrefix("charlstm: "), shown, file: file, line: line)
         XCTAssertFalse(result.stderr.contains("Fatal error"), shown, file: file, line: line)
         XCTAssertEqual(result.stdout, "", shown, file: file, line: line)
-        return String(result.stderrLines.first ?? "")
+        return result.stderrLines.first ?? ""
     }
 
     func assertNoRunWritten(file: StaticString = #filePath, line: UInt = #line) {
-        let runs = (try? FileManager.default.contentsOfDirectory(atPath: charlstm.path("checkpoints"))) ?? []
-        XCTAssertEqual(runs, [], "a failed start left run folders behind", file: file, line: line)
+        XCTAssertEqual(w.files(in: "checkpoints"), [], "a failed start left run folders behind", file: file, line: line)
     }
 
     func testTrain_emptyFileIsBadInput() throws {
-        try charlstm.write("empty.txt", "")
-        let message = try assertBadInput(["train", "empty.txt", "--run", "r"] + CharLSTMBinary.tinyModel)
+        try w.write("", to: "empty.txt")
+        let message = try assertBadInput(["train", "empty.txt", "--run", "r"] + Self.tinyModel)
         XCTAssertTrue(message.contains("empty.txt") && message.contains("empty"), message)
         assertNoRunWritten()
     }
@@ -45,34 +47,34 @@ final class TrainBadInputTests: XCTestCase {
     }
 
     func testTrain_invalidUTF8NamesTheFileAndByteOffset() throws {
-        try charlstm.write("latin1.txt", Array("Caf".utf8) + [0xE9] + Array(" au lait, encore du café\n".utf8))
-        let message = try assertBadInput(["train", "latin1.txt", "--run", "r"] + CharLSTMBinary.tinyModel)
+        try w.write(bytes: Array("Caf".utf8) + [0xE9] + Array(" au lait, encore du café\n".utf8), to: "latin1.txt")
+        let message = try assertBadInput(["train", "latin1.txt", "--run", "r"] + Self.tinyModel)
         XCTAssertTrue(message.hasPrefix("charlstm: latin1.txt: invalid UTF-8 at byte offset 3"), message)
         XCTAssertTrue(message.contains("--replace-invalid"), message)
         assertNoRunWritten()
     }
 
     func testTrain_replaceInvalidTrainsOnTextWithBadBytes() throws {
-        let text = Array(CharLSTMBinary.generatedText(lines: 100).utf8)
-        try charlstm.write("mixed.txt", Array(text[..<200]) + [0xFF, 0xC3] + Array(text[200...]))
-        let result = try charlstm.run(["train", "mixed.txt", "--replace-invalid", "--run", "r", "--steps", "3"]
-                                      + CharLSTMBinary.tinyModel)
+        let text = Array(GeneratedText.words(600, seed: 4).utf8)
+        try w.write(bytes: Array(text[..<200]) + [0xFF, 0xC3] + Array(text[200...]), to: "mixed.txt")
+        let result = try w.run(["train", "mixed.txt", "--replace-invalid", "--run", "r", "--steps", "3"]
+                                      + Self.tinyModel)
         XCTAssertEqual(result.status, 0, result.stderr)
-        let info = try charlstm.run(["info", "checkpoints/r", "--json"])
+        let info = try w.run(["info", "checkpoints/r", "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("\u{FFFD}"), "U+FFFD should be in the vocabulary: \(info.stdout)")
     }
 
     func testTrain_corpusTooSmallForBatchAndSequenceIsBadInput() throws {
-        try charlstm.write("short.txt", "a short text of not many characters at all\n")
+        try w.write("a short text of not many characters at all\n", to: "short.txt")
         let message = try assertBadInput(["train", "short.txt", "--run", "r", "--batch", "10", "--seq", "20"])
         XCTAssertTrue(message.contains("--batch") && message.contains("--seq"), message)
         assertNoRunWritten()
     }
 
     func testTrain_folderWithOnlyBinaryFilesIsBadInput() throws {
-        try FileManager.default.createDirectory(atPath: charlstm.path("data"), withIntermediateDirectories: true)
-        try charlstm.write("data/blob.bin", [0x7F, 0x45, 0x4C, 0x46, 0, 0, 1])
+        try FileManager.default.createDirectory(atPath: w.path("data"), withIntermediateDirectories: true)
+        try w.write(bytes: [0x7F, 0x45, 0x4C, 0x46, 0, 0, 1], to: "data/blob.bin")
         let message = try assertBadInput(["train", "data", "--run", "r"])
         XCTAssertTrue(message.contains("no text files"), message)
     }
@@ -107,10 +109,10 @@ final class TrainBadInputTests: XCTestCase {
 
     func testTrain_runNamesThatLeaveTheCheckpointsFolderAreBadInput() throws {
         for name in ["../escape", "a/b", "/tmp/absolute", "..", ".", ".hidden", ""] {
-            let message = try assertBadInput(["train", "text.txt", "--run", name] + CharLSTMBinary.tinyModel)
+            let message = try assertBadInput(["train", "text.txt", "--run", name] + Self.tinyModel)
             XCTAssertTrue(message.contains("--run"), message)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: charlstm.path("escape")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: w.path("escape")))
         assertNoRunWritten()
     }
 
@@ -126,7 +128,7 @@ final class TrainBadInputTests: XCTestCase {
             try assertBadInput(["eval", "missing-run", "text.txt", bad])
         }
         try assertBadInput(["info", "missing-run"])
-        try charlstm.write("junk.safetensors", "not a checkpoint at all")
+        try w.write("not a checkpoint at all", to: "junk.safetensors")
         try assertBadInput(["info", "junk.safetensors"])
     }
 }

@@ -5,25 +5,25 @@ import XCTest
 /// Whole training runs through the binary: what a run folder holds afterwards, `eval` and
 /// `info` on it, divergence, and Ctrl-C.
 final class TrainRunTests: XCTestCase {
-    var charlstm: CharLSTMBinary!
+    var w: Workspace!
+    let text = GeneratedText.words(3000, seed: 3)
+    let tinyModel = TrainBadInputTests.tinyModel
 
     override func setUpWithError() throws {
-        charlstm = try CharLSTMBinary()
-        try charlstm.write("text.txt", CharLSTMBinary.generatedText())
+        w = try Workspace()
+        try w.write(text, to: "text.txt")
     }
 
-    override func tearDown() { charlstm.remove() }
+    override func tearDown() { w = nil }
 
-    func files(in run: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: charlstm.path("checkpoints/\(run)"))) ?? []).sorted()
-    }
+    func files(in run: String) -> [String] { w.files(in: "checkpoints/\(run)") }
 
-    func bytes(_ relative: String) -> Data? { FileManager.default.contents(atPath: charlstm.path(relative)) }
+    func bytes(_ relative: String) -> Data? { FileManager.default.contents(atPath: w.path(relative)) }
 
     /// A finished short run named `name`: 60 steps, evaluated every 20.
     func trainShortRun(_ name: String) throws {
-        let result = try charlstm.run(["train", "text.txt", "--run", name, "--steps", "60", "--eval-every", "20",
-                                       "--keep", "2", "--lr", "0.01"] + CharLSTMBinary.tinyModel)
+        let result = try w.run(["train", "text.txt", "--run", name, "--steps", "60", "--eval-every", "20",
+                                       "--keep", "2", "--lr", "0.01"] + tinyModel)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("stopped at step 60 (budget reached)"), result.stderr)
     }
@@ -33,7 +33,7 @@ final class TrainRunTests: XCTestCase {
         XCTAssertEqual(files(in: "tiny"), ["best.safetensors", "log.csv", "loss.svg",
                                            "step-00000040.safetensors", "step-00000060.safetensors"])
 
-        let log = try String(contentsOfFile: charlstm.path("checkpoints/tiny/log.csv"), encoding: .utf8)
+        let log = try String(contentsOfFile: w.path("checkpoints/tiny/log.csv"), encoding: .utf8)
         let rows = log.split(separator: "\n")
         XCTAssertEqual(rows.first, "step,epoch,train_loss,val_loss,lr,chars_per_sec,seconds")
         XCTAssertEqual(rows.dropFirst().map { $0.split(separator: ",").first! }, ["20", "40", "60"])
@@ -43,14 +43,14 @@ final class TrainRunTests: XCTestCase {
             XCTAssertNotNil(Double(fields[3]), "val_loss should be a number: \(row)")
         }
 
-        let svg = try String(contentsOfFile: charlstm.path("checkpoints/tiny/loss.svg"), encoding: .utf8)
+        let svg = try String(contentsOfFile: w.path("checkpoints/tiny/loss.svg"), encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
 
         // Every checkpoint written is a complete, loadable file.
         for name in ["best.safetensors", "step-00000040.safetensors", "step-00000060.safetensors"] {
-            XCTAssertNoThrow(try Checkpoint.read(from: charlstm.path("checkpoints/tiny/\(name)")), name)
+            XCTAssertNoThrow(try Checkpoint.read(from: w.path("checkpoints/tiny/\(name)")), name)
         }
-        let best = try Checkpoint.read(from: charlstm.path("checkpoints/tiny/best.safetensors"))
+        let best = try Checkpoint.read(from: w.path("checkpoints/tiny/best.safetensors"))
         let bestLoss = try XCTUnwrap(best.position?.bestValidationLoss)
         XCTAssertEqual(bestLoss, best.position?.history.map(\.validationLoss).min())
     }
@@ -58,26 +58,26 @@ final class TrainRunTests: XCTestCase {
     func testEvalAndInfo_workOnATrainedRun() throws {
         try trainShortRun("tiny")
 
-        let eval = try charlstm.run(["eval", "checkpoints/tiny", "text.txt"])
+        let eval = try w.run(["eval", "checkpoints/tiny", "text.txt"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssertTrue(eval.stdout.contains("nats/char") && eval.stdout.contains("bits/char"), eval.stdout)
         XCTAssertTrue(eval.stdout.contains("checkpoints/tiny/best.safetensors"), eval.stdout)
 
-        let evalJSON = try charlstm.run(["eval", "checkpoints/tiny", "text.txt", "--json", "--streams", "1"])
+        let evalJSON = try w.run(["eval", "checkpoints/tiny", "text.txt", "--json", "--streams", "1"])
         XCTAssertEqual(evalJSON.status, 0, evalJSON.stderr)
         let evaluation = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evalJSON.stdout.utf8)) as? [String: Any])
         let nats = try XCTUnwrap(evaluation["nats_per_char"] as? Double)
         let bits = try XCTUnwrap(evaluation["bits_per_char"] as? Double)
         XCTAssertEqual(bits, nats / log(2), accuracy: 1e-9)
-        XCTAssertEqual(evaluation["characters"] as? Int, CharLSTMBinary.generatedText().unicodeScalars.count - 1)
-        XCTAssertLessThan(nats, log(Double(Set(CharLSTMBinary.generatedText().unicodeScalars).count)))
+        XCTAssertEqual(evaluation["characters"] as? Int, text.unicodeScalars.count - 1)
+        XCTAssertLessThan(nats, log(Double(Set(text.unicodeScalars).count)))
 
-        let info = try charlstm.run(["info", "checkpoints/tiny"])
+        let info = try w.run(["info", "checkpoints/tiny"])
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("1×8 LSTM"), info.stdout)
         XCTAssertTrue(info.stdout.contains("step 60"), info.stdout)
 
-        let infoJSON = try charlstm.run(["info", "checkpoints/tiny/step-00000040.safetensors", "--json"])
+        let infoJSON = try w.run(["info", "checkpoints/tiny/step-00000040.safetensors", "--json"])
         XCTAssertEqual(infoJSON.status, 0, infoJSON.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(infoJSON.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["step"] as? Int, 40)
@@ -85,10 +85,10 @@ final class TrainRunTests: XCTestCase {
     }
 
     func testTrain_hugeLearningRateFromTheStartFailsWithAdviceAndWritesNoCheckpoint() throws {
-        let result = try charlstm.run(["train", "text.txt", "--run", "boom", "--lr", "1e4", "--steps", "100",
-                                       "--eval-every", "10"] + CharLSTMBinary.tinyModel)
+        let result = try w.run(["train", "text.txt", "--run", "boom", "--lr", "1e4", "--steps", "100",
+                                       "--eval-every", "10"] + tinyModel)
         XCTAssertEqual(result.status, 1, result.stderr)
-        let last = String(result.stderrLines.last ?? "")
+        let last = result.stderrLines.last ?? ""
         XCTAssertTrue(last.hasPrefix("charlstm: training diverged"), last)
         XCTAssertTrue(last.contains("lower --lr") && last.contains("--clip"), last)
         XCTAssertFalse(files(in: "boom").contains { $0.hasSuffix(".safetensors") }, "\(files(in: "boom"))")
@@ -98,9 +98,9 @@ final class TrainRunTests: XCTestCase {
         try trainShortRun("tiny")
         let before = Dictionary(uniqueKeysWithValues: files(in: "tiny").map { ($0, bytes("checkpoints/tiny/\($0)")) })
 
-        let result = try charlstm.run(["train", "--resume", "checkpoints/tiny", "--lr", "1e4", "--steps", "200"])
+        let result = try w.run(["train", "--resume", "checkpoints/tiny", "--lr", "1e4", "--steps", "200"])
         XCTAssertEqual(result.status, 1, result.stderr)
-        let last = String(result.stderrLines.last ?? "")
+        let last = result.stderrLines.last ?? ""
         XCTAssertTrue(last.hasPrefix("charlstm: training diverged"), last)
         XCTAssertTrue(last.contains("the last good checkpoint is checkpoints/tiny/step-00000060.safetensors"), last)
 
@@ -108,33 +108,35 @@ final class TrainRunTests: XCTestCase {
         for name in files(in: "tiny") where name.hasSuffix(".safetensors") {
             XCTAssertEqual(bytes("checkpoints/tiny/\(name)"), before[name] ?? nil, "\(name) changed or appeared")
         }
-        let info = try charlstm.run(["info", "checkpoints/tiny", "--json"])
+        let info = try w.run(["info", "checkpoints/tiny", "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
         XCTAssertTrue((object["best_val_loss"] as? Double)?.isFinite ?? false, info.stdout)
     }
 
     func testTrain_ctrlCStopsCleanlyAndSavesACheckpoint() throws {
-        let (process, _, err) = try charlstm.start(["train", "text.txt", "--run", "stopped", "--minutes", "10",
-                                                    "--eval-every", "0"] + CharLSTMBinary.tinyModel)
-        // Wait until the training loop runs (the line after the Ctrl-C handler is installed).
+        let command = try w.start(["train", "text.txt", "--run", "stopped", "--minutes", "10", "--eval-every", "0"]
+                                  + tinyModel)
+        let stderrSoFar = { (try? String(contentsOfFile: command.stderrPath, encoding: .utf8)) ?? "" }
+        // Wait until the training loop runs (this line comes after the Ctrl-C handler is installed).
         let deadline = Date().addingTimeInterval(60)
-        while !((try? String(contentsOfFile: err, encoding: .utf8))?.contains("training 1×8 LSTM") ?? false),
-              process.isRunning, Date() < deadline {
+        while !stderrSoFar().contains("training 1×8 LSTM"), command.process.isRunning, Date() < deadline {
             usleep(20_000)
         }
         usleep(300_000)
-        XCTAssertTrue(process.isRunning, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-        kill(process.processIdentifier, SIGINT)
-        CharLSTMBinary.wait(for: process, timeout: 60)
+        XCTAssertTrue(command.process.isRunning, stderrSoFar())
+        kill(command.process.processIdentifier, SIGINT)
+        guard let result = command.wait(timeout: 60) else {
+            command.kill()
+            return XCTFail("still running 60 s after Ctrl-C")
+        }
 
-        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-        XCTAssertEqual(process.terminationReason, .exit, stderr)
-        XCTAssertEqual(process.terminationStatus, 0, stderr)
-        XCTAssertTrue(stderr.contains("(interrupted)"), stderr)
+        XCTAssertEqual(command.process.terminationReason, .exit, result.stderr)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("(interrupted)"), result.stderr)
         let checkpoints = files(in: "stopped").filter { $0.hasPrefix("step-") }
         XCTAssertEqual(checkpoints.count, 1, "\(files(in: "stopped"))")
-        let saved = try Checkpoint.read(from: charlstm.path("checkpoints/stopped/\(checkpoints[0])"))
+        let saved = try Checkpoint.read(from: w.path("checkpoints/stopped/\(checkpoints[0])"))
         XCTAssertGreaterThan(saved.position?.step ?? 0, 0)
         XCTAssertTrue(files(in: "stopped").contains("best.safetensors"))
     }

@@ -8,6 +8,9 @@ struct CommandResult {
     let stdout: String
     let stderr: String
 
+    /// Every non-empty line on stderr.
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+
     /// The lines on stderr that are error reports (`charlstm: …`).
     var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("charlstm: ") } }
 }
@@ -80,6 +83,13 @@ final class Workspace {
         let result = command.wait(timeout: timeout)
         if result == nil { XCTFail("charlstm \(arguments.joined(separator: " ")) did not finish in \(timeout) s", file: file, line: line) }
         return result ?? command.kill()
+    }
+
+    /// Writes raw bytes (say, invalid UTF-8) to `name` and returns the name.
+    @discardableResult
+    func write(bytes: [UInt8], to name: String) throws -> String {
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return name
     }
 
     /// Names of the files in `subfolder` (hidden ones included), sorted.
