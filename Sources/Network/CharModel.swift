@@ -15,17 +15,19 @@ public final class CharModel {
         self.parameters = parameters
     }
 
-    /// A freshly initialised model: PyTorch's defaults for `nn.LSTM` (every weight and bias
-    /// uniform in ±1/√H), and PyTorch's word_language_model example for the ends (embedding
-    /// and decoder weights uniform in ±0.1, decoder bias zero).
+    /// A freshly initialised model with PyTorch's default initialisation, so both start from
+    /// the same distribution: `nn.Embedding` standard normal; `nn.LSTM` every weight and bias
+    /// uniform in ±1/√H; `nn.Linear` weight and bias uniform in ±1/√(fan-in) = ±1/√H.
     public convenience init(configuration c: ModelConfiguration, seed: UInt64) {
         let layout = ParameterLayout(c)
         let parameters = FloatBuffer(count: layout.totalCount)
         var rng = SeededGenerator(seed: seed)
-        let lstmBound = 1 / Float(c.hiddenSize).squareRoot()
+        let bound = 1 / Float(c.hiddenSize).squareRoot()
         for t in layout.tensors {
-            let bound: Float = t.name.hasPrefix("lstm.") ? lstmBound : (t.name == "decoder.bias" ? 0 : 0.1)
-            for k in 0..<t.count { parameters[t.offset + k] = (2 * rng.nextUnitFloat() - 1) * bound }
+            for k in 0..<t.count {
+                parameters[t.offset + k] = t.name == "embedding.weight"
+                    ? rng.nextGaussian() : (2 * rng.nextUnitFloat() - 1) * bound
+            }
         }
         self.init(configuration: c, parameters: parameters)
     }

@@ -11,7 +11,7 @@ import Kernels
 ///     h(t)   = O⊙tanh(c(t))
 ///
 /// The input projection of all T·B rows is one GEMM before the time loop; only h·W_hhᵀ
-/// stays inside it. Backward runs the loop in reverse and then forms each weight gradient
+/// stays inside it, done by `ck_gemm_accumulate` on each thread's share of the streams. Backward runs the loop in reverse and then forms each weight gradient
 /// as one GEMM over all T·B rows.
 ///
 /// Workspace (floats): gates 4·T·B·H, cells and hiddens 2·(T+1)·B·H, tanh(c) T·B·H,
@@ -38,6 +38,9 @@ public final class LSTMLayer {
     public let inputGradients: FloatBuffer
     let hiddenCarry: FloatBuffer, cellCarry: FloatBuffer
     let biasSum: FloatBuffer
+    /// W_hhᵀ (H×4H), refreshed at each forward: the recurrent product h·W_hhᵀ then reads the
+    /// weights row by row in place (see `ck_gemm_accumulate`).
+    let recurrentWeightsTransposed: FloatBuffer
     /// Steps in the most recent forward pass.
     public private(set) var steps = 0
 
@@ -60,6 +63,7 @@ public final class LSTMLayer {
         hiddenCarry = FloatBuffer(count: batch * h)
         cellCarry = FloatBuffer(count: batch * h)
         biasSum = FloatBuffer(count: 4 * h)
+        recurrentWeightsTransposed = FloatBuffer(count: 4 * h * h)
     }
 
     /// The layer's outputs h(1…T), (T·B)×H, contiguous.
@@ -87,18 +91,30 @@ public final class LSTMLayer {
         self.steps = steps
         let b = batch, h = hiddenSize, g4 = 4 * h
         for j in 0..<g4 { biasSum[j] = p[biasIH + j] + p[biasHH + j] }
-        BLAS.gemm(transposeB: true, m: steps * b, n: g4, k: inputSize,
-                  input, lda: inputSize, p + weightIH, ldb: inputSize, gates.pointer, ldc: g4)
-        for t in 0..<steps {
-            let g = gates.at(t * b * g4)
-            BLAS.gemm(transposeB: true, m: b, n: g4, k: h,
-                      hiddens.at(t * b * h), lda: h, p + weightHH, ldb: h, beta: 1, g, ldc: g4)
-            for r in 0..<b {
-                LSTMLayer.gateForward(gates: g + r * g4, bias: biasSum.pointer, hidden: h,
-                                      previousCell: cells.at((t * b + r) * h),
-                                      cell: cells.at(((t + 1) * b + r) * h),
-                                      tanhCell: tanhCells.at((t * b + r) * h),
-                                      output: hiddens.at(((t + 1) * b + r) * h))
+        let (gates, cells, hiddens, tanhCells, biasSum) = (self.gates, self.cells, self.hiddens, self.tanhCells, self.biasSum)
+        let whhT = recurrentWeightsTransposed.pointer
+        for row in 0..<g4 {
+            for k in 0..<h { whhT[k * g4 + row] = p[weightHH + row * h + k] }
+        }
+        let inputSize = self.inputSize
+        Parallel.forEachRange(steps * b, grain: 16) { rows in
+            BLAS.gemm(transposeB: true, m: rows.count, n: g4, k: inputSize, input + rows.lowerBound * inputSize,
+                      lda: inputSize, p + weightIH, ldb: inputSize, gates.at(rows.lowerBound * g4), ldc: g4)
+        }
+        // The streams are independent through time, so each thread runs the whole time loop
+        // for its share of them: one synchronisation per layer, not one per step.
+        Parallel.forEachRange(b) { streams in
+            let first = streams.lowerBound
+            for t in 0..<steps {
+                let g = gates.at((t * b + first) * g4)
+                ck_gemm_accumulate(streams.count, g4, h, hiddens.at((t * b + first) * h), h, whhT, g4, g, g4)
+                for r in streams {
+                    LSTMLayer.gateForward(gates: gates.at((t * b + r) * g4), bias: biasSum.pointer, hidden: h,
+                                          previousCell: cells.at((t * b + r) * h),
+                                          cell: cells.at(((t + 1) * b + r) * h),
+                                          tanhCell: tanhCells.at((t * b + r) * h),
+                                          output: hiddens.at(((t + 1) * b + r) * h))
+                }
             }
         }
     }
@@ -109,23 +125,7 @@ public final class LSTMLayer {
     static func gateForward(gates g: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, hidden h: Int,
                             previousCell: UnsafePointer<Float>, cell: UnsafeMutablePointer<Float>,
                             tanhCell: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        var j = 0
-        while j < h {
-            let i = vsigmoid(loadLanes(g, j, count: h) + loadLanes(bias, j, count: h))
-            let f = vsigmoid(loadLanes(g + h, j, count: h) + loadLanes(bias + h, j, count: h))
-            let c̃ = vtanh(loadLanes(g + 2 * h, j, count: h) + loadLanes(bias + 2 * h, j, count: h))
-            let o = vsigmoid(loadLanes(g + 3 * h, j, count: h) + loadLanes(bias + 3 * h, j, count: h))
-            let c = f * loadLanes(previousCell, j, count: h) + i * c̃
-            let tc = vtanh(c)
-            storeLanes(i, g, j, count: h)
-            storeLanes(f, g + h, j, count: h)
-            storeLanes(c̃, g + 2 * h, j, count: h)
-            storeLanes(o, g + 3 * h, j, count: h)
-            storeLanes(c, cell, j, count: h)
-            storeLanes(tc, tanhCell, j, count: h)
-            storeLanes(o * tc, output, j, count: h)
-            j += 16
-        }
+        ck_lstm_forward(g, bias, h, previousCell, cell, tanhCell, output)
     }
 
     /// Backpropagates `outputGradients`, (steps·B)×H = ∂loss/∂h(1…T), through the last forward
@@ -134,37 +134,46 @@ public final class LSTMLayer {
     public func backward(outputGradients dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
                          parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
                          needInputGradients: Bool = true) {
-        let b = batch, h = hiddenSize, g4 = 4 * h, steps = self.steps
+        let b = batch, h = hiddenSize, g4 = 4 * h, steps = self.steps, inputSize = self.inputSize
+        let (gates, cells, hiddens, tanhCells, gateGradients) = (self.gates, self.cells, self.hiddens, self.tanhCells, self.gateGradients)
         let dh = hiddenCarry.pointer, dc = cellCarry.pointer
         dc.update(repeating: 0, count: b * h)
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            // ∂loss/∂h(t) = the output's own gradient + what step t+1 sends back through W_hh.
-            if t == steps - 1 {
-                dh.update(from: dOut + t * b * h, count: b * h)
-            } else {
-                dh.update(from: dOut + t * b * h, count: b * h)
-                BLAS.gemm(m: b, n: h, k: g4, gateGradients.at((t + 1) * b * g4), lda: g4,
-                          p + weightHH, ldb: h, beta: 1, dh, ldc: h)
-            }
-            for r in 0..<b {
-                LSTMLayer.gateBackward(gates: gates.at((t * b + r) * g4), hidden: h,
-                                       previousCell: cells.at((t * b + r) * h),
-                                       tanhCell: tanhCells.at((t * b + r) * h),
-                                       hiddenGradient: dh + r * h, cellGradient: dc + r * h,
-                                       gateGradients: gateGradients.at((t * b + r) * g4))
+        Parallel.forEachRange(b) { streams in
+            let first = streams.lowerBound, n = streams.count
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                // ∂loss/∂h(t) = the output's own gradient + what step t+1 sends back through W_hh.
+                (dh + first * h).update(from: dOut + (t * b + first) * h, count: n * h)
+                if t < steps - 1 {
+                    ck_gemm_accumulate(n, h, g4, gateGradients.at(((t + 1) * b + first) * g4), g4,
+                                       p + weightHH, h, dh + first * h, h)
+                }
+                for r in streams {
+                    LSTMLayer.gateBackward(gates: gates.at((t * b + r) * g4), hidden: h,
+                                           previousCell: cells.at((t * b + r) * h),
+                                           tanhCell: tanhCells.at((t * b + r) * h),
+                                           hiddenGradient: dh + r * h, cellGradient: dc + r * h,
+                                           gateGradients: gateGradients.at((t * b + r) * g4))
+                }
             }
         }
         let rows = steps * b
-        // dW_hh += dGᵀ·h(0…T−1); dW_ih += dGᵀ·x; both biases += Σ rows of dG.
-        BLAS.gemm(transposeA: true, m: g4, n: h, k: rows, gateGradients.pointer, lda: g4,
-                  hiddens.pointer, ldb: h, beta: 1, dp + weightHH, ldc: h)
-        BLAS.gemm(transposeA: true, m: g4, n: inputSize, k: rows, gateGradients.pointer, lda: g4,
-                  input, ldb: inputSize, beta: 1, dp + weightIH, ldc: inputSize)
-        columnSums(gateGradients.pointer, rows: rows, columns: g4, addingTo: dp + biasIH)
-        columnSums(gateGradients.pointer, rows: rows, columns: g4, addingTo: dp + biasHH)
+        // dW_hh += dGᵀ·h(0…T−1), dW_ih += dGᵀ·x and both biases += Σ rows of dG, each thread
+        // owning a block of gate rows (columns of dG), so no two threads write the same element.
+        Parallel.forEachRange(g4, grain: 16) { gateRows in
+            let a = gateRows.lowerBound, m = gateRows.count
+            BLAS.gemm(transposeA: true, m: m, n: h, k: rows, gateGradients.at(a), lda: g4,
+                      hiddens.pointer, ldb: h, beta: 1, dp + weightHH + a * h, ldc: h)
+            BLAS.gemm(transposeA: true, m: m, n: inputSize, k: rows, gateGradients.at(a), lda: g4,
+                      input, ldb: inputSize, beta: 1, dp + weightIH + a * inputSize, ldc: inputSize)
+            columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasIH + a)
+            columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasHH + a)
+        }
         if needInputGradients {
-            BLAS.gemm(m: rows, n: inputSize, k: g4, gateGradients.pointer, lda: g4,
-                      p + weightIH, ldb: inputSize, inputGradients.pointer, ldc: inputSize)
+            let dX = inputGradients
+            Parallel.forEachRange(rows, grain: 16) { block in
+                BLAS.gemm(m: block.count, n: inputSize, k: g4, gateGradients.at(block.lowerBound * g4), lda: g4,
+                          p + weightIH, ldb: inputSize, dX.at(block.lowerBound * inputSize), ldc: inputSize)
+            }
         }
     }
 
@@ -175,34 +184,17 @@ public final class LSTMLayer {
                              tanhCell: UnsafePointer<Float>, hiddenGradient: UnsafePointer<Float>,
                              cellGradient: UnsafeMutablePointer<Float>,
                              gateGradients dg: UnsafeMutablePointer<Float>) {
-        var j = 0
-        while j < h {
-            let i = loadLanes(g, j, count: h), f = loadLanes(g + h, j, count: h)
-            let c̃ = loadLanes(g + 2 * h, j, count: h), o = loadLanes(g + 3 * h, j, count: h)
-            let tc = loadLanes(tanhCell, j, count: h)
-            let dh = loadLanes(hiddenGradient, j, count: h)
-            let dc = loadLanes(cellGradient, j, count: h) + dh * o * (1 - tc * tc)
-            let di = dc * c̃, df = dc * loadLanes(previousCell, j, count: h)
-            let dc̃ = dc * i, d_o = dh * tc
-            storeLanes(di * i * (1 - i), dg, j, count: h)
-            storeLanes(df * f * (1 - f), dg + h, j, count: h)
-            storeLanes(dc̃ * (1 - c̃ * c̃), dg + 2 * h, j, count: h)
-            storeLanes(d_o * o * (1 - o), dg + 3 * h, j, count: h)
-            storeLanes(dc * f, cellGradient, j, count: h)
-            j += 16
-        }
+        ck_lstm_backward(g, h, previousCell, tanhCell, hiddenGradient, cellGradient, dg)
     }
 }
 
-/// out[j] += Σ_r m[r, j] for a rows×columns row-major matrix.
+/// out[j] += Σ_r m[r·stride + j] for j < columns: the column sums of a rows×columns block
+/// of a row-major matrix whose rows are `stride` apart.
 @inline(__always)
-func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, addingTo out: UnsafeMutablePointer<Float>) {
+func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int,
+                addingTo out: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
-        let row = m + r * columns
-        var j = 0
-        while j < columns {
-            storeLanes(loadLanes(out, j, count: columns) + loadLanes(row, j, count: columns), out, j, count: columns)
-            j += 16
-        }
+        let row = m + r * stride
+        for j in 0..<columns { out[j] += row[j] }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Kernels
 
 /// Softmax over the vocabulary and the cross-entropy of the true next character.
@@ -10,35 +9,7 @@ public enum SoftmaxCrossEntropy {
                             gradients: UnsafeMutablePointer<Float>? = nil, scale: Float = 1) -> Double {
         var total = 0.0
         for r in 0..<rows {
-            let row = logits + r * v
-            var maximum = -Float.infinity
-            for j in 0..<v { maximum = max(maximum, row[j]) }
-            let target = Int(targets[r])
-            if let gradients {
-                let g = gradients + r * v
-                var sum: Float = 0
-                var j = 0
-                while j < v {
-                    let e = vexp(loadLanes(row, j, count: v) - maximum)
-                    storeLanes(e, g, j, count: v)
-                    j += 16
-                }
-                for k in 0..<v { sum += g[k] }
-                let inverse = scale / sum
-                for k in 0..<v { g[k] *= inverse }
-                g[target] -= scale
-                total += log(Double(sum)) + Double(maximum) - Double(row[target])
-            } else {
-                var sum: Float = 0
-                var j = 0
-                while j < v {
-                    let e = vexp(loadLanes(row, j, count: v) - maximum)
-                    // Padding lanes hold e^(0 − max) only when loaded, so sum the valid ones.
-                    for k in 0..<min(16, v - j) { sum += e[k] }
-                    j += 16
-                }
-                total += log(Double(sum)) + Double(maximum) - Double(row[target])
-            }
+            total += ck_softmax_xent(logits + r * v, v, Int(targets[r]), gradients.map { $0 + r * v }, scale)
         }
         return total
     }

@@ -104,12 +104,23 @@ public final class UnrolledNetwork {
             input = UnsafePointer(stageOutput(l))
         }
         let decoderW = p + model.layout.offset("decoder.weight"), decoderB = p + model.layout.offset("decoder.bias")
-        for r in 0..<rows { logits.at(r * v).update(from: decoderB, count: v) }
-        BLAS.gemm(transposeB: true, m: rows, n: v, k: h, input, lda: h, decoderW, ldb: h, beta: 1,
-                  logits.pointer, ldc: v)
-        return SoftmaxCrossEntropy.loss(logits: logits.pointer, targets: targets, rows: rows, vocabulary: v,
-                                        gradients: training ? logitGradients.pointer : nil,
-                                        scale: 1 / Float(rows))
+        let (logits, logitGradients) = (self.logits, self.logitGradients)
+        let top = input
+        // Each thread decodes and scores its own block of rows; the per-block losses are added
+        // in block order so the total does not depend on timing.
+        var partial = [Double](repeating: 0, count: Parallel.threads)
+        partial.withUnsafeMutableBufferPointer { partial in
+            Parallel.forEachPiece(rows, grain: 16) { piece, block in
+                let r0 = block.lowerBound
+                for r in block { logits.at(r * v).update(from: decoderB, count: v) }
+                BLAS.gemm(transposeB: true, m: block.count, n: v, k: h, top + r0 * h, lda: h, decoderW, ldb: h, beta: 1,
+                          logits.at(r0 * v), ldc: v)
+                partial[piece] = SoftmaxCrossEntropy.loss(
+                    logits: logits.at(r0 * v), targets: targets + r0, rows: block.count, vocabulary: v,
+                    gradients: training ? logitGradients.at(r0 * v) : nil, scale: 1 / Float(rows))
+            }
+        }
+        return partial.reduce(0, +)
     }
 
     /// Backpropagates the mean loss of the last training forward, adding (+=) every
@@ -121,11 +132,17 @@ public final class UnrolledNetwork {
         let top = stageOutput(c.layers - 1)
         // Decoder: dW += dLogitsᵀ·Y, db += Σ rows, dY = dLogits·W.
         let decoderW = model.layout.offset("decoder.weight"), decoderB = model.layout.offset("decoder.bias")
-        BLAS.gemm(transposeA: true, m: v, n: h, k: rows, logitGradients.pointer, lda: v, top, ldb: h,
-                  beta: 1, dp + decoderW, ldc: h)
-        columnSums(logitGradients.pointer, rows: rows, columns: v, addingTo: dp + decoderB)
-        BLAS.gemm(m: rows, n: h, k: v, logitGradients.pointer, lda: v, p + decoderW, ldb: h,
-                  topGradients.pointer, ldc: h)
+        let (logitGradients, topGradients) = (self.logitGradients, self.topGradients)
+        Parallel.forEachRange(v, grain: 8) { characters in
+            let a = characters.lowerBound
+            BLAS.gemm(transposeA: true, m: characters.count, n: h, k: rows, logitGradients.at(a), lda: v, top, ldb: h,
+                      beta: 1, dp + decoderW + a * h, ldc: h)
+            columnSums(logitGradients.at(a), rows: rows, columns: characters.count, stride: v, addingTo: dp + decoderB + a)
+        }
+        Parallel.forEachRange(rows, grain: 16) { block in
+            BLAS.gemm(m: block.count, n: h, k: v, logitGradients.at(block.lowerBound * v), lda: v, p + decoderW, ldb: h,
+                      topGradients.at(block.lowerBound * h), ldc: h)
+        }
         var outputGradients = topGradients.pointer
         for l in stride(from: c.layers - 1, through: 0, by: -1) {
             if dropoutActive { multiply(outputGradients, by: dropoutMasks[l].pointer, count: rows * h) }

@@ -163,25 +163,13 @@ public final class Trainer {
         }
 
         while true {
-            if budgetReached(sessionStart: sessionStart) { break }
-            if Interrupt.requested { break }
-            if position.stepInEpoch >= stepsPerEpoch {
-                position.epoch += 1
-                position.stepInEpoch = 0
-                if budgetReached(sessionStart: sessionStart) { break }
-            }
-            if position.stepInEpoch == 0 { network.resetState() }
-
+            if budgetReached(sessionStart: sessionStart) || Interrupt.requested { break }
             let loss = step()
             gradientNorm = loss.gradientNorm
             guard !isExploding(loss.mean), gradientNorm.isFinite else {
                 let what = isExploding(loss.mean) ? "loss \(loss.mean)" : "gradient norm \(gradientNorm)"
                 return diverged(what, atStep: position.step + 1)
             }
-            position.step += 1
-            position.stepInEpoch += 1
-            position.smoothedTrainLoss = position.smoothedTrainLoss.map { 0.98 * $0 + 0.02 * loss.mean } ?? loss.mean
-
             charsSinceMark += charsPerStep
             let now = Date()
             if now.timeIntervalSince(markTime) >= 1 {
@@ -190,7 +178,6 @@ public final class Trainer {
                 markTime = now
             }
             if now.timeIntervalSince(lastReport) >= 0.2 {
-                if rate == 0 { rate = Double(charsSinceMark) / max(now.timeIntervalSince(markTime), 1e-9) }
                 reporter?.progress(status())
                 lastReport = now
             }
@@ -214,10 +201,16 @@ public final class Trainer {
         !(loss <= 3 * max(log(Double(vocabulary.count)), 1))
     }
 
-    /// One update: forward and backward over the next window, clip, optimizer step.
-    /// The update is skipped when the loss or gradient is not finite.
-    func step() -> (mean: Double, gradientNorm: Float) {
+    /// One update: forward and backward over the next window of every stream, clip, optimizer
+    /// step, then the position moves on (a new epoch resets the carried state). When the loss
+    /// or the gradient is not finite, nothing is updated and the position stays put.
+    public func step() -> (mean: Double, gradientNorm: Float) {
         let c = configuration
+        if position.stepInEpoch >= stepsPerEpoch {
+            position.epoch += 1
+            position.stepInEpoch = 0
+        }
+        if position.stepInEpoch == 0 { network.resetState() }
         let total = inputs.withUnsafeMutableBufferPointer { i in
             targets.withUnsafeMutableBufferPointer { t in
                 streams.fill(start: position.stepInEpoch * c.sequenceLength, length: c.sequenceLength,
@@ -233,13 +226,19 @@ public final class Trainer {
         let norm = clipGradientNorm(gradients, maxNorm: c.clip)
         guard norm.isFinite else { return (mean, norm) }
         optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
+        position.step += 1
+        position.stepInEpoch += 1
+        position.smoothedTrainLoss = position.smoothedTrainLoss.map { 0.98 * $0 + 0.02 * mean } ?? mean
         return (mean, norm)
     }
+
+    /// Epochs fully trained: the current one counts once its last window is done.
+    var completedEpochs: Int { position.epoch + (position.stepInEpoch >= stepsPerEpoch ? 1 : 0) }
 
     func budgetReached(sessionStart: Date) -> Bool {
         let c = configuration
         if let steps = c.maxSteps, position.step >= steps { return true }
-        if let epochs = c.maxEpochs, position.epoch >= epochs { return true }
+        if let epochs = c.maxEpochs, completedEpochs >= epochs { return true }
         if let minutes = c.maxMinutes, Date().timeIntervalSince(sessionStart) >= minutes * 60 { return true }
         return false
     }

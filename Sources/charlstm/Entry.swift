@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoints
 import Console
 import Foundation
+import Kernels
 import Tokenization
 import Training
 

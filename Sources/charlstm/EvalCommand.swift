@@ -30,6 +30,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
         let path = try resolveCheckpointArgument(checkpoint)
         let loaded = try Checkpoint.read(from: path)
         let text = try CorpusReader.read(files, invalidUTF8: replaceInvalid ? .replace : .fail)

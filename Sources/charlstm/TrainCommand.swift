@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         }
         // A resumed run keeps its thread count unless told otherwise: a different split of the
         // matrix multiplies may round differently, and exact resume means the same numbers.
-        BLAS.threads = trainer.configuration.threads
+        Parallel.configure(threads: trainer.configuration.threads)
         Interrupt.install()
         reporter.started(trainer)
         let outcome = try trainer.train()

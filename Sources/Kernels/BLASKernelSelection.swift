@@ -1,5 +1,4 @@
 import Foundation
-import Kernels
 
 /// Makes sure OpenBLAS runs its fast kernels on CPUs it does not recognise.
 ///
@@ -8,10 +7,11 @@ import Kernels
 /// loads, so the only remedy is the OPENBLAS_CORETYPE variable set before the process starts:
 /// when the user has not set it and the chosen kernels are older than what the CPU supports,
 /// the process sets it and re-executes itself once. A user's own OPENBLAS_CORETYPE always wins.
-enum BLASKernelSelection {
+public enum BLASKernelSelection {
     static let guardVariable = "CHARLSTM_BLAS_REEXEC"
 
-    static func chooseFastKernelsIfMisdetected() {
+    /// Call first thing in `main`, before any BLAS work: it may replace the process.
+    public static func chooseFastKernelsIfMisdetected() {
         #if os(Linux)
         let environment = ProcessInfo.processInfo.environment
         guard environment["OPENBLAS_CORETYPE"] == nil, environment[guardVariable] == nil else { return }
