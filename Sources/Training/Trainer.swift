@@ -206,10 +206,6 @@ public final class Trainer {
     /// or the gradient is not finite, nothing is updated and the position stays put.
     public func step() -> (mean: Double, gradientNorm: Float) {
         let c = configuration
-        if position.stepInEpoch >= stepsPerEpoch {
-            position.epoch += 1
-            position.stepInEpoch = 0
-        }
         if position.stepInEpoch == 0 { network.resetState() }
         let total = inputs.withUnsafeMutableBufferPointer { i in
             targets.withUnsafeMutableBufferPointer { t in
@@ -228,17 +224,18 @@ public final class Trainer {
         optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
         position.step += 1
         position.stepInEpoch += 1
+        if position.stepInEpoch >= stepsPerEpoch {
+            position.epoch += 1
+            position.stepInEpoch = 0
+        }
         position.smoothedTrainLoss = position.smoothedTrainLoss.map { 0.98 * $0 + 0.02 * mean } ?? mean
         return (mean, norm)
     }
 
-    /// Epochs fully trained: the current one counts once its last window is done.
-    var completedEpochs: Int { position.epoch + (position.stepInEpoch >= stepsPerEpoch ? 1 : 0) }
-
     func budgetReached(sessionStart: Date) -> Bool {
         let c = configuration
         if let steps = c.maxSteps, position.step >= steps { return true }
-        if let epochs = c.maxEpochs, completedEpochs >= epochs { return true }
+        if let epochs = c.maxEpochs, position.epoch >= epochs { return true }
         if let minutes = c.maxMinutes, Date().timeIntervalSince(sessionStart) >= minutes * 60 { return true }
         return false
     }
