@@ -7,9 +7,10 @@ import XCTest
 final class ResumeTests: XCTestCase {
     /// A tiny model over ~2,000 training characters: 28 steps per epoch at batch 4 × seq 16, so a
     /// run of 80 steps crosses two epoch boundaries (state reset, lr decay) and the split at
-    /// step 40 falls mid-epoch (carried state). Dropout makes the random stream matter.
+    /// step 40 falls mid-epoch (carried state). Dropout makes the random stream matter. Two
+    /// threads, so the parallel split of the work (deterministic for a given count) is covered.
     static let tinyRun = ["--layers", "2", "--hidden", "16", "--embedding", "8", "--batch", "4", "--seq", "16",
-                          "--dropout", "0.2", "--lr-decay", "0.9", "--eval-every", "25", "--threads", "1", "--seed", "3"]
+                          "--dropout", "0.2", "--lr-decay", "0.9", "--eval-every", "25", "--threads", "2", "--seed", "3"]
 
     func makeWorkspace() throws -> Workspace {
         let workspace = try Workspace()
