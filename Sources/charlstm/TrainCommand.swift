@@ -135,7 +135,13 @@ struct TrainCommand: ParsableCommand {
             path = argument
             runFolder = RunFolder(path: (argument as NSString).deletingLastPathComponent)
         }
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint.read(from: path) } catch let error as CheckpointError {
+            // A damaged newest checkpoint (a disk error, not a kill: writes are atomic) need
+            // not end the run: say which older one to continue from instead.
+            guard let older = runFolder.stepCheckpoints().last(where: { $0.path != path }) else { throw error }
+            throw CheckpointError(path: error.path, problem: error.problem + "; continue from the previous one with --resume \(older.path)")
+        }
         guard let stored = checkpoint.training else {
             throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
         }

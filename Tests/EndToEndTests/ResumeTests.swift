@@ -82,6 +82,21 @@ final class ResumeTests: XCTestCase {
         XCTAssertTrue(line.contains("Ж"), line)
     }
 
+    func testResume_fromADamagedNewestCheckpointNamesItAndTheOneBefore() throws {
+        let w = try makeWorkspace()
+        XCTAssertEqual(try w.run(["train", "corpus.txt", "--run", "r", "--steps", "10"] + Self.tinyRun + ["--eval-every", "5"]).status, 0)
+        let newest = w.path("checkpoints/r/step-00000010.safetensors")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count - 100] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: newest))
+        let result = try w.run(["train", "--resume", "checkpoints/r", "--steps", "20"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.errorLines, ["charlstm: checkpoints/r/step-00000010.safetensors: checksum mismatch: the file is damaged; continue from the previous one with --resume checkpoints/r/step-00000005.safetensors"])
+        let older = try w.run(["train", "--resume", "checkpoints/r/step-00000005.safetensors", "--steps", "20"])
+        XCTAssertEqual(older.status, 0, older.stderr)
+        XCTAssertEqual(try Checkpoint.read(from: newest).position?.step, 10, "the run rewrote the damaged step")
+    }
+
     func testResume_ofAFolderWithoutCheckpointsIsRefused() throws {
         let w = try makeWorkspace()
         try FileManager.default.createDirectory(atPath: w.path("checkpoints/empty"), withIntermediateDirectories: true)
