@@ -17,7 +17,7 @@ final class CrashSafetyTests: XCTestCase {
         let run = "checkpoints/crash"
         var rng = SeededGenerator(seed: 2024)
         let trials = 24
-        var resumedTrials = 0, checkpointsChecked = 0
+        var resumedTrials = 0, checkpointsChecked = 0, killedMidWrite = 0
         for trial in 0..<trials {
             let hasCheckpoint = !RunFolder(path: w.path(run)).stepCheckpoints().isEmpty
             let arguments = hasCheckpoint
@@ -29,6 +29,9 @@ final class CrashSafetyTests: XCTestCase {
             usleep(UInt32(20_000 + rng.next() % 1_180_000))
             let result = command.kill()
             XCTAssertTrue(result.errorLines.isEmpty, "trial \(trial): \(result.stderr)")
+            // The writer names its temporary file after its process id.
+            let pid = command.process.processIdentifier
+            if w.files(in: run).contains(where: { AtomicFile.isTemporaryName($0) && $0.hasSuffix("-\(pid)") }) { killedMidWrite += 1 }
 
             for name in w.files(in: run) where name.hasSuffix(".safetensors") && !name.hasPrefix(".") {
                 XCTAssertNoThrow(try Checkpoint.read(from: w.path("\(run)/\(name)")), "trial \(trial): \(name) does not load")
@@ -48,7 +51,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(final.position?.step, latest.step + 4)
         XCTAssertEqual(w.files(in: run).filter { $0.hasPrefix(".") }, [], "temporary files left behind")
         XCTAssertNoThrow(try Checkpoint.read(from: w.path("\(run)/best.safetensors")))
-        print("kill -9 trials: \(trials) (\(resumedTrials) of them resumed runs), checkpoint files checked: \(checkpointsChecked), final step \(latest.step + 4)")
+        print("kill -9 trials: \(trials) (\(resumedTrials) of them resumed runs, \(killedMidWrite) killed mid-write), checkpoint files checked: \(checkpointsChecked), final step \(latest.step + 4)")
     }
 
     /// A write that fails part-way (here the file-size limit, as a full disk would) stops the
