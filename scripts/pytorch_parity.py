@@ -176,7 +176,8 @@ def pytorch_to_charlstm(p, train_text, eval_tokens_of):
         p.failures.append(f"info shows {shown}, expected {wanted}")
     tokens = eval_tokens_of(codepoints)
     p.check_eval("from PyTorch", file, model, tokens, "eval.txt")
-    if subprocess.run([p.binary, "generate", "--help"], capture_output=True).returncode == 0:
+    usage = subprocess.run([p.binary, "help", "generate"], capture_output=True, text=True).stdout
+    if "USAGE: charlstm generate" in usage:
         prompt = "the king "
         ours = json.loads(p.run("generate", "--checkpoint", file, "--prompt", prompt, "--length", "150",
                                 "--temperature", "0", "--no-prompt", "--json"))
