@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Kernels"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Network", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Tokenization", "Checkpoints"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Network", "Tokenization", "Kernels"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Checkpoints"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""PyTorch's batch-1 sampling loop, the yardstick for `charlstm generate`.
+
+The same model as CharLSTM (embedding -> nn.LSTM -> nn.Linear) and the same loop: feed one
+character, softmax(logits / T), draw the next character with torch.multinomial, repeat.
+With --checkpoint it loads a CharLSTM checkpoint's weights (PyTorch's own state-dict names,
+so strict loading works); otherwise the weights are random. Prints one line: chars/s.
+"""
+import argparse
+import time
+
+import torch
+from torch import nn
+
+
+class CharModel(nn.Module):
+    def __init__(self, vocab, embedding, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embedding)
+        self.lstm = nn.LSTM(embedding, hidden, layers, batch_first=True)
+        self.decoder = nn.Linear(hidden, vocab)
+
+    def forward(self, token, state):
+        output, state = self.lstm(self.embedding(token), state)
+        return self.decoder(output[:, -1]), state
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--embedding", type=int, default=64)
+    parser.add_argument("--vocab", type=int, default=65)
+    parser.add_argument("--length", type=int, default=20000)
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint", help="a CharLSTM .safetensors checkpoint to load")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    model = CharModel(args.vocab, args.embedding, args.hidden, args.layers)
+    if args.checkpoint:
+        from safetensors.torch import load_file
+        weights = {k: v for k, v in load_file(args.checkpoint).items() if not k.startswith("optimizer.")}
+        model.load_state_dict(weights, strict=True)
+    model.eval()
+
+    with torch.inference_mode():
+        token = torch.zeros((1, 1), dtype=torch.long)
+        state = None
+        for _ in range(200):  # warm-up
+            logits, state = model(token, state)
+            token = torch.multinomial(torch.softmax(logits / args.temperature, -1), 1)
+        start = time.perf_counter()
+        for _ in range(args.length):
+            logits, state = model(token, state)
+            token = torch.multinomial(torch.softmax(logits / args.temperature, -1), 1)
+        elapsed = time.perf_counter() - start
+    print(f"pytorch {args.layers}x{args.hidden} emb {args.embedding} vocab {args.vocab}: "
+          f"{args.length / elapsed:.0f} chars/s ({args.length} chars in {elapsed:.2f} s, {args.threads} threads)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+import XCTest
+import Foundation
+
+/// `charlstm generate` through the real binary, on a small model trained by the binary itself
+/// (once for the class) in a temporary workspace.
+final class GenerateCommandTests: XCTestCase {
+    static var workspace: Workspace!
+    var workspace: Workspace { Self.workspace }
+
+    override class func setUp() {
+        super.setUp()
+        workspace = try? SampledModel.trainedWorkspace()
+    }
+
+    override class func tearDown() {
+        workspace = nil
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        guard Self.workspace != nil else { throw SampledModel.TrainingFailed() }
+    }
+
+    func generate(_ arguments: [String]) throws -> CommandResult {
+        try workspace.run(["generate", "--checkpoint", "checkpoints/tiny"] + arguments)
+    }
+
+    func testGenerate_writesThePromptAndItsContinuation() throws {
+        let run = try generate(["--prompt", "the cat", "--length", "60", "--seed", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("the cat"))
+        XCTAssertEqual(run.stdout.unicodeScalars.count, 7 + 60)
+        XCTAssertTrue(Set(run.stdout.unicodeScalars).isSubset(of: Set(SampledModel.text.unicodeScalars)))
+    }
+
+    func testGenerate_noPromptLeavesThePromptOut() throws {
+        let with = try generate(["--prompt", "the dog", "--length", "40", "--seed", "3"])
+        let without = try generate(["--prompt", "the dog", "--length", "40", "--seed", "3", "--no-prompt"])
+        XCTAssertEqual(without.status, 0, without.stderr)
+        XCTAssertEqual("the dog" + without.stdout, with.stdout)
+    }
+
+    func testGenerate_sameSeedGivesTheSameBytes() throws {
+        let arguments = ["--prompt", "sat", "--length", "300", "--seed", "77", "--top-k", "5", "--top-p", "0.95"]
+        let first = try generate(arguments), second = try generate(arguments)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, second.stdout)
+    }
+
+    func testGenerate_differentSeedsGiveDifferentText() throws {
+        let texts = Set(try (1...3).map { try generate(["--length", "200", "--seed", "\($0)"]).stdout })
+        XCTAssertEqual(texts.count, 3)
+    }
+
+    func testGenerate_temperatureZeroIsTheSameWhateverTheSeed() throws {
+        let a = try generate(["--prompt", "the", "--length", "100", "--temperature", "0", "--seed", "1"])
+        let b = try generate(["--prompt", "the", "--length", "100", "--temperature", "0", "--seed", "2"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertEqual(a.stdout, b.stdout)
+    }
+
+    func testGenerate_countWritesSeparatedIndependentSamples() throws {
+        let run = try generate(["--prompt", "the", "--length", "50", "--count", "3", "--seed", "5"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let headers = run.stdout.split(separator: "\n").filter { $0.hasPrefix("----- sample ") }
+        XCTAssertEqual(headers, ["----- sample 1 of 3 -----", "----- sample 2 of 3 -----", "----- sample 3 of 3 -----"])
+    }
+
+    func testGenerate_jsonHoldsTheSamplesSettingsAndSeed() throws {
+        let run = try generate(["--prompt", "on", "--length", "30", "--count", "2", "--temperature", "0.7", "--top-k", "4", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let samples = try XCTUnwrap(object["samples"] as? [String])
+        XCTAssertEqual(samples.count, 2)
+        XCTAssertTrue(samples.allSatisfy { $0.hasPrefix("on") && $0.unicodeScalars.count == 32 })
+        XCTAssertEqual(object["temperature"] as? Double, 0.7)
+        XCTAssertEqual(object["top_k"] as? Int, 4)
+        // The seed reported reproduces the text.
+        let seed = try XCTUnwrap(object["seed"] as? UInt64)
+        let again = try generate(["--prompt", "on", "--length", "30", "--count", "2", "--temperature", "0.7", "--top-k", "4",
+                              "--seed", "\(seed)", "--json"])
+        let againObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(againObject["samples"] as? [String], samples)
+    }
+
+    func testGenerate_outputWritesTheFileAndNothingToStdout() throws {
+        let run = try generate(["--prompt", "the", "--length", "500", "--seed", "9", "--output", "out.txt"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "")
+        let written = try String(contentsOfFile: workspace.path("out.txt"), encoding: .utf8)
+        XCTAssertEqual(written, try generate(["--prompt", "the", "--length", "500", "--seed", "9"]).stdout)
+        XCTAssertTrue(run.stderr.contains("wrote 500 characters to out.txt"))
+    }
+
+    func testGenerate_unwritableOutputExits1NamingItAndWritesNothing() throws {
+        let run = try generate(["--length", "50", "--output", "no-such-folder/out.txt"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.hasPrefix("charlstm: no-such-folder/out.txt: cannot write it"), run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1)
+        let folderTarget = try generate(["--length", "50", "--output", "checkpoints"])
+        XCTAssertEqual(folderTarget.status, 1)
+        XCTAssertTrue(folderTarget.stderr.contains("checkpoints: cannot write it (it is a folder)"), folderTarget.stderr)
+        let leftovers = workspace.files(in: ".").filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testGenerate_unknownPromptCharacterExits2NamingIt() throws {
+        let run = try generate(["--prompt", "the Zoo", "--length", "10"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertTrue(run.stderr.contains("'Z' (U+005A)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("--skip-unknown"), run.stderr)
+    }
+
+    func testGenerate_skipUnknownDropsThemWithAWarning() throws {
+        let run = try generate(["--prompt", "the Zoo", "--length", "10", "--skip-unknown", "--seed", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix("the oo"))
+        XCTAssertTrue(run.stderr.contains("warning") && run.stderr.contains("'Z' (U+005A)"), run.stderr)
+    }
+
+    func testGenerate_badSettingsExit2WithTheValidRange() throws {
+        let cases: [([String], String)] = [
+            (["--temperature", "-1"], "--temperature must be a finite number ≥ 0"),
+            (["--temperature", "nan"], "--temperature must be a finite number ≥ 0"),
+            (["--top-k", "0"], "--top-k must be an integer ≥ 1"),
+            (["--top-p", "0"], "--top-p must be in (0, 1]"),
+            (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
+            (["--length", "-1"], "--length must be an integer ≥ 0"),
+            (["--count", "0"], "--count must be an integer ≥ 1"),
+        ]
+        for (arguments, message) in cases {
+            let run = try generate(arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments)")
+            XCTAssertTrue(run.stderr.hasPrefix("charlstm: " + message), "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        }
+    }
+
+    func testGenerate_findsTheNewestRunWhenNoCheckpointIsNamed() throws {
+        let run = try workspace.run(["generate", "--prompt", "the", "--length", "20", "--seed", "4"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, try generate(["--prompt", "the", "--length", "20", "--seed", "4"]).stdout)
+    }
+
+    func testGenerate_missingCheckpointExits2() throws {
+        let run = try generate(["--checkpoint", "nowhere.safetensors"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.hasPrefix("charlstm: nowhere.safetensors"), run.stderr)
+    }
+}
+
+/// The small model the sampling tests share: one layer of 32 units trained by the binary for
+/// 60 steps on generated words, in `checkpoints/tiny` of a fresh workspace.
+enum SampledModel {
+    static let text = GeneratedText.words(3000, seed: 5)
+
+    struct TrainingFailed: Error, CustomStringConvertible {
+        var description: String { "could not train the tiny model the sampling tests use" }
+    }
+
+    static func trainedWorkspace() throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.write(text, to: "words.txt")
+        let run = try workspace.run(["train", "words.txt", "--run", "tiny", "--layers", "1", "--hidden", "32",
+                                     "--embedding", "8", "--batch", "8", "--seq", "16", "--steps", "60",
+                                     "--eval-every", "60", "--seed", "1"])
+        guard run.status == 0 else { throw TrainingFailed() }
+        return workspace
+    }
+}
