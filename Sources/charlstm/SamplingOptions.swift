@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpoints
 import Console
 import Foundation
-import Kernels
 import Sampling
 import Tokenization
 import Training
@@ -43,18 +42,13 @@ struct SamplingOptions: ParsableArguments {
         return found
     }
 
-    /// Loads the model and sets it up to sample with these options. Batch-1 matrix–vector
-    /// products of a small model run fastest on one thread; larger ones gain from all cores.
+    /// Loads the model and sets it up to sample with these options.
     func makeGenerator(path: String) throws -> TextGenerator {
-        let loaded = try Checkpoint.read(from: path)
-        let weights = loaded.model.parameterCount
-        BLAS.threads = weights < Self.multithreadedFrom ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        return TextGenerator(model: loaded.model, vocabulary: loaded.vocabulary, settings: settings,
-                             seed: seed ?? UInt64.random(in: 0...UInt64(Int64.max)))
+        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
     }
 
-    /// Parameters from which one sampling step is worth splitting across threads.
-    static let multithreadedFrom = 1 << 20
+    /// A seed for when none is given: different every run (and reported, so a run can be repeated).
+    static func freshSeed() -> UInt64 { UInt64.random(in: 0...UInt64(Int64.max)) }
 
     /// The prompt as tokens; unknown characters are an error naming them, or with
     /// `skippingUnknown` dropped with a warning on stderr.
