@@ -3,24 +3,7 @@ import Foundation
 
 /// `charlstm generate` through the real binary, on a small model trained by the binary itself
 /// (once for the class) in a temporary workspace.
-final class GenerateCommandTests: XCTestCase {
-    static var workspace: Workspace!
-    var workspace: Workspace { Self.workspace }
-
-    override class func setUp() {
-        super.setUp()
-        workspace = try? SampledModel.trainedWorkspace()
-    }
-
-    override class func tearDown() {
-        workspace = nil
-        super.tearDown()
-    }
-
-    override func setUpWithError() throws {
-        guard Self.workspace != nil else { throw SampledModel.TrainingFailed() }
-    }
-
+final class GenerateCommandTests: SampledModelTestCase {
     func generate(_ arguments: [String]) throws -> CommandResult {
         try workspace.run(["generate", "--checkpoint", "checkpoints/tiny"] + arguments)
     }
@@ -147,25 +130,5 @@ final class GenerateCommandTests: XCTestCase {
         let run = try generate(["--checkpoint", "nowhere.safetensors"])
         XCTAssertEqual(run.status, 2)
         XCTAssertTrue(run.stderr.hasPrefix("charlstm: nowhere.safetensors"), run.stderr)
-    }
-}
-
-/// The small model the sampling tests share: one layer of 32 units trained by the binary for
-/// 60 steps on generated words, in `checkpoints/tiny` of a fresh workspace.
-enum SampledModel {
-    static let text = GeneratedText.words(3000, seed: 5)
-
-    struct TrainingFailed: Error, CustomStringConvertible {
-        var description: String { "could not train the tiny model the sampling tests use" }
-    }
-
-    static func trainedWorkspace() throws -> Workspace {
-        let workspace = try Workspace()
-        try workspace.write(text, to: "words.txt")
-        let run = try workspace.run(["train", "words.txt", "--run", "tiny", "--layers", "1", "--hidden", "32",
-                                     "--embedding", "8", "--batch", "8", "--seq", "16", "--steps", "60",
-                                     "--eval-every", "60", "--seed", "1"])
-        guard run.status == 0 else { throw TrainingFailed() }
-        return workspace
     }
 }
