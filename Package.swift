@@ -37,8 +37,9 @@ let package = Package(
                 swiftSettings: fastMath),
         .target(name: "Sampling", dependencies: ["Network", "Tokenization", "Checkpoints", "Kernels"],
                 swiftSettings: fastMath),
+        .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
-            "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console",
+            "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Network", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Tokenization", "Checkpoints"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Network", "Tokenization", "Kernels"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "Sampling"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Checkpoints"]),
     ],
     swiftLanguageModes: [.v5]

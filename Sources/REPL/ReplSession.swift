@@ -1,0 +1,132 @@
+import Checkpoints
+import Console
+import Foundation
+import Sampling
+import Tokenization
+
+/// A REPL session: the model, its state and the settings, driven one line at a time. It does
+/// what `ReplCommands.command` decides — generating, loading, saving — and writes the results:
+/// generated text and answers to `output` (stdout), problems to stderr. It never reads input
+/// itself, so the same session serves a terminal and a pipe.
+public final class ReplSession {
+    public private(set) var state: ReplState
+    public private(set) var model: SamplingModel
+    private var generator: TextGenerator
+    private let output: TextOutput
+    /// What the model wrote in the last turn, for `:save`.
+    private var lastOutput = String.UnicodeScalarView()
+
+    public init(model: SamplingModel, state: ReplState, output: TextOutput) {
+        self.model = model
+        self.state = state
+        self.output = output
+        generator = model.generator(settings: state.settings, seed: state.seed)
+    }
+
+    /// One line about the model and the settings, shown at the start.
+    public var banner: String {
+        "charlstm repl · \(model.path): \(model.summary) · \(state.summary) · :help for commands"
+    }
+
+    /// Handles one line of input; returns false when the session should end.
+    public func handle(_ line: String) -> Bool {
+        let outcome = ReplCommands.command(line: line, state: &state)
+        generator.settings = state.settings
+        switch outcome {
+        case .generate(let text):
+            read(text)
+            write(count: state.length)
+        case .continueText:
+            write(count: state.length)
+        case .show(let message):
+            say(message)
+        case .reseed(let message):
+            generator.reseed(state.seed)
+            say(message)
+        case .reset:
+            generator.reset()
+            say("state reset")
+        case .load(let argument):
+            load(argument)
+        case .save(let path):
+            save(to: path)
+        case .info:
+            say(information)
+        case .quit:
+            return false
+        case .error(let message):
+            complain(message)
+        }
+        return true
+    }
+
+    /// Reads typed text into the model; characters it does not know are named and skipped.
+    private func read(_ text: String) {
+        // Safe to skip unknown characters here, so this never throws.
+        guard let (tokens, skipped) = try? generator.tokens(for: text, skippingUnknown: true) else { return }
+        if !skipped.isEmpty {
+            complain("skipped characters the model does not know: " + describeCharacterCounts(skipped))
+        }
+        generator.feed(tokens)
+    }
+
+    /// Streams up to `count` characters; Ctrl-C stops early and the session carries on.
+    private func write(count: Int) {
+        lastOutput.removeAll(keepingCapacity: true)
+        Interrupt.clear()
+        generator.continueText(count: count) { character in
+            output.write(character)
+            lastOutput.append(character)
+            return !Interrupt.requested
+        }
+        Interrupt.clear()
+        output.finishLine()
+        output.flush()
+    }
+
+    private func load(_ argument: String) {
+        do {
+            let path = try resolveCheckpointArgument((argument as NSString).expandingTildeInPath)
+            let loaded = try SamplingModel(path: path)
+            model = loaded
+            generator = loaded.generator(settings: state.settings, seed: state.seed)
+            lastOutput.removeAll()
+            say("loaded \(path): \(loaded.summary)")
+        } catch {
+            complain("\(error); still using \(model.path)")
+        }
+    }
+
+    private func save(to argument: String) {
+        let path = (argument as NSString).expandingTildeInPath
+        do {
+            try AtomicFile.write(Data(String(lastOutput).utf8), to: path)
+            say("wrote \(lastOutput.count) characters to \(path)")
+        } catch {
+            complain("\(error)")
+        }
+    }
+
+    private var information: String {
+        let m = model.checkpoint.model.configuration
+        var lines = ["checkpoint  \(model.path)",
+                     "model       \(m.layers)×\(m.hiddenSize) LSTM, embedding \(m.embeddingSize), \(model.checkpoint.model.parameterCount) parameters",
+                     "vocabulary  \(m.vocabularySize) characters"]
+        if let p = model.checkpoint.position {
+            let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) } ?? "none"
+            lines.append("trained     step \(p.step), epoch \(p.epoch + 1); best val \(best)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func say(_ message: String) {
+        output.write(message)
+        output.finishLine()
+        output.flush()
+    }
+
+    private func complain(_ message: String) {
+        output.flush()
+        Terminal.note(message)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Console
+import Foundation
+import REPL
+import Sampling
+
+struct ReplCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repl",
+        abstract: "Interactive sampler over a checkpoint, with readline editing and history.",
+        discussion: """
+        Type text and press Enter: the model reads it and writes --length characters on, live. \
+        An empty line writes more from where it stopped. Commands start with ':' (:help lists \
+        them); Ctrl-C stops the output, Ctrl-D or :quit leaves. The history is kept in \
+        $XDG_STATE_HOME/charlstm/history (default ~/.local/state/charlstm/history). With stdin \
+        not a terminal, lines are read without a prompt and each answer ends with a newline. \
+        --prompt, when given, is handled as the first line.
+        """)
+
+    @OptionGroup var sampling: SamplingOptions
+
+    static let defaultLength = 400
+
+    func run() throws {
+        let path = try sampling.checkpointPath()
+        let model = try SamplingModel(path: path)
+        let state = ReplState(settings: sampling.settings, length: sampling.length ?? Self.defaultLength,
+                              seed: sampling.seed ?? SamplingOptions.freshSeed())
+        let session = ReplSession(model: model, state: state, output: .standardOutput())
+        Interrupt.install(secondExits: false)
+        guard Terminal.stdinIsTerminal else {
+            // A script or a pipe: no prompt, no banner, no line editing.
+            if !sampling.prompt.isEmpty, !session.handle(sampling.prompt) { return }
+            while let line = Swift.readLine(strippingNewline: true), session.handle(line) {}
+            return
+        }
+        let input = ReadlineInput(prompt: "> ", historyPath: ReplHistory.path())
+        print(session.banner)
+        var going = sampling.prompt.isEmpty || session.handle(sampling.prompt)
+        while going, let line = input.readLine() {
+            going = session.handle(line)
+        }
+        if going { print() }  // Ctrl-D leaves the cursor after the prompt
+        if let problem = input.saveHistory() { Terminal.note("charlstm: " + problem) }
+    }
+}
