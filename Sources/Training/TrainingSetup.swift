@@ -50,6 +50,7 @@ public enum TrainingSetup {
                               corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?) throws -> Trainer {
         if let problem = modelConfiguration.problem { throw UsageError(problem) }
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
+        try TrainingMemory.check(model: modelConfiguration, batch: training.batch, sequenceLength: training.sequenceLength)
         if !run.stepCheckpoints().isEmpty || FileManager.default.fileExists(atPath: run.bestPath) {
             throw UsageError("\(run.path) already holds a run: continue it with --resume \(run.path), or choose another --run name")
         }
@@ -74,6 +75,8 @@ public enum TrainingSetup {
             throw UsageError("\(path) holds weights only (no optimizer state or training position), so it cannot be resumed")
         }
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
+        try TrainingMemory.check(model: checkpoint.model.configuration, batch: training.batch,
+                                 sequenceLength: training.sequenceLength)
         if position.stepInEpoch > 0, checkpoint.carriedStateShape.first != training.batch {
             throw UsageError("\(path) stopped mid-epoch but holds no carried state for its \(training.batch) streams, so it cannot be resumed exactly")
         }

@@ -107,6 +107,12 @@ final class TrainBadInputTests: XCTestCase {
         assertNoRunWritten()
     }
 
+    func testTrain_modelTooBigForTheMachineIsBadInputBeforeAnythingIsAllocated() throws {
+        let message = try assertBadInput(["train", "text.txt", "--run", "r", "--layers", "64", "--hidden", "16384"])
+        XCTAssertTrue(message.contains("memory") && message.contains("--hidden"), message)
+        assertNoRunWritten()
+    }
+
     func testTrain_runNamesThatLeaveTheCheckpointsFolderAreBadInput() throws {
         for name in ["../escape", "a/b", "/tmp/absolute", "..", ".", ".hidden", ""] {
             let message = try assertBadInput(["train", "text.txt", "--run", name] + Self.tinyModel)
