@@ -96,7 +96,7 @@ func benchmarkTraining(_ c: BenchmarkConfiguration, corpus path: String) {
     for _ in 0..<steps { _ = trainer.step() }
     let seconds = Date().timeIntervalSince(start)
     let chars = Double(steps * c.batch * c.sequence)
-    let validation = Evaluator(model: trainer.model, tokens: corpus.validation, batch: c.batch, window: c.sequence).meanLoss()
+    let validation = trainer.validationLoss() ?? .nan
     let gflops = 6 * Double(trainer.model.parameterCount) * chars / seconds / 1e9
     emit(["what": "train", "config": c.name, "steps": steps, "chars_per_sec": chars / seconds,
           "ms_per_step": seconds / Double(steps) * 1000, "gflops": gflops, "parameters": trainer.model.parameterCount,

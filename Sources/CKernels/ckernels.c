@@ -44,21 +44,26 @@ void ck_lstm_forward(float *restrict gates, const float *restrict bias, long h, 
         float t = tanh_inline(cell);
         gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;
         c[j] = cell;
-        tanh_c[j] = t;
+        if (tanh_c) tanh_c[j] = t;
         h_out[j] = o * t;
     }
 }
 
-void ck_lstm_backward(const float *restrict gates, long h, const float *restrict c_prev,
-                      const float *restrict tanh_c, const float *restrict dh, float *restrict dc,
-                      float *restrict dgates) {
+void ck_lstm_backward(const float *gates, long h, const float *c_prev, const float *c, const float *dh,
+                      float *dc, float *dgates) {
     const float *gi = gates, *gf = gates + h, *gg = gates + 2 * h, *go = gates + 3 * h;
-    float *restrict di = dgates, *restrict df = dgates + h, *restrict dg = dgates + 2 * h, *restrict d_o = dgates + 3 * h;
+    float *di = dgates, *df = dgates + h, *dg = dgates + 2 * h, *d_o = dgates + 3 * h;
+    // `dgates` may be `gates` itself: each iteration reads its four gate values before writing
+    // the four gradients at the same places, and no iteration touches another's, so the
+    // vectoriser may ignore the apparent overlap.
+#pragma clang loop vectorize(assume_safety)
     for (long j = 0; j < h; j++) {
-        float i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tanh_c[j], dhj = dh[j];
+        float i = gi[j], f = gf[j], g = gg[j], o = go[j], dhj = dh[j];
+        float t = tanh_inline(c[j]);
         float dcell = dc[j] + dhj * o * (1.0f - t * t);
+        float cp = c_prev[j];
         di[j] = dcell * g * i * (1.0f - i);
-        df[j] = dcell * c_prev[j] * f * (1.0f - f);
+        df[j] = dcell * cp * f * (1.0f - f);
         dg[j] = dcell * i * (1.0f - g * g);
         d_o[j] = dhj * t * o * (1.0f - o);
         dc[j] = dcell * f;
@@ -91,57 +96,82 @@ static inline v16 load16(const float *p) { v16 v; memcpy(&v, p, sizeof v); retur
 static inline void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 static inline v16 splat16(float x) { return (v16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 
-// C[rows i..i+R, columns j..j+32] += A[i.., 0..k] · B[0..k, j..j+32] for R ≤ 4 rows.
-static inline void block_32(long rows, long k, const float *a, long lda, const float *b, long ldb,
-                            float *c, long ldc) {
-    v16 acc[4][2];
-    for (long r = 0; r < 4; r++) acc[r][0] = acc[r][1] = splat16(0.0f);
-    for (long p = 0; p < k; p++) {
-        v16 b0 = load16(b + p * ldb), b1 = load16(b + p * ldb + 16);
+// Panel width: 64 columns (four vectors) with AVX-512's 32 registers, 32 with 16 registers.
+#ifdef __AVX512F__
+#define NR 64
+#else
+#define NR 32
+#endif
+#define NV (NR / 16)
+// Rows of B per pass: a KC×NR panel slice (32 KiB with AVX-512) stays in L1 while every row
+// block of A streams past it.
+#define KC 128
+
+long ck_packed_count(long k, long n) { return (n + NR - 1) / NR * NR * k; }
+
+void ck_pack(const float *b, long row_stride, long column_stride, long k, long n, float *packed) {
+    for (long j0 = 0; j0 < n; j0 += NR) {
+        float *panel = packed + j0 * k;
+        for (long p = 0; p < k; p++) {
+            for (long jj = 0; jj < NR; jj++) {
+                long j = j0 + jj;
+                panel[p * NR + jj] = j < n ? b[p * row_stride + j * column_stride] : 0.0f;
+            }
+        }
+    }
+}
+
+// C[rows × NR] (+)= A[rows × p0..p1] · panel[p0..p1][NR] for rows ≤ 4, writing only the first
+// `columns` columns of C. Accumulators are named per row so they stay in registers.
+static inline void micro_kernel(long rows, long p0, long p1, const float *a, long lda, const float *panel,
+                                float *c, long ldc, long columns) {
+    v16 acc[4][NV];
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < NV; q++) acc[r][q] = splat16(0.0f);
+    if (rows == 4) {
+        const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
+        for (long p = p0; p < p1; p++) {
+            const float *bp = panel + p * NR;
+            v16 bv[NV];
+            for (int q = 0; q < NV; q++) bv[q] = load16(bp + 16 * q);
+            v16 x0 = splat16(a0[p]), x1 = splat16(a1[p]), x2 = splat16(a2[p]), x3 = splat16(a3[p]);
+            for (int q = 0; q < NV; q++) {
+                acc[0][q] += x0 * bv[q];
+                acc[1][q] += x1 * bv[q];
+                acc[2][q] += x2 * bv[q];
+                acc[3][q] += x3 * bv[q];
+            }
+        }
+    } else {
         for (long r = 0; r < rows; r++) {
-            v16 x = splat16(a[r * lda + p]);
-            acc[r][0] += x * b0;
-            acc[r][1] += x * b1;
+            for (long p = p0; p < p1; p++) {
+                v16 x = splat16(a[r * lda + p]);
+                for (int q = 0; q < NV; q++) acc[r][q] += x * load16(panel + p * NR + 16 * q);
+            }
         }
     }
     for (long r = 0; r < rows; r++) {
-        store16(c + r * ldc, load16(c + r * ldc) + acc[r][0]);
-        store16(c + r * ldc + 16, load16(c + r * ldc + 16) + acc[r][1]);
+        float *cr = c + r * ldc;
+        if (columns == NR) {
+            for (int q = 0; q < NV; q++) store16(cr + 16 * q, load16(cr + 16 * q) + acc[r][q]);
+        } else {
+            float partial[NR];
+            for (int q = 0; q < NV; q++) store16(partial + 16 * q, acc[r][q]);
+            for (long jj = 0; jj < columns; jj++) cr[jj] += partial[jj];
+        }
     }
 }
 
-// The same for one 16-column strip.
-static inline void block_16(long rows, long k, const float *a, long lda, const float *b, long ldb,
-                            float *c, long ldc) {
-    v16 acc[4];
-    for (long r = 0; r < 4; r++) acc[r] = splat16(0.0f);
-    for (long p = 0; p < k; p++) {
-        v16 b0 = load16(b + p * ldb);
-        for (long r = 0; r < rows; r++) acc[r] += splat16(a[r * lda + p]) * b0;
-    }
-    for (long r = 0; r < rows; r++) store16(c + r * ldc, load16(c + r * ldc) + acc[r]);
-}
-
-void ck_gemm_accumulate(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
-                        float *c, long ldc) {
-    // A panel of B of about 128 KiB stays in L2 while every row block of A streams past it.
-    long panel = (32768 / (k > 0 ? k : 1)) / 32 * 32;
-    if (panel < 32) panel = 32;
-    for (long j0 = 0; j0 < n; j0 += panel) {
-        long j1 = j0 + panel < n ? j0 + panel : n;
-        for (long i = 0; i < m; i += 4) {
-            long rows = m - i < 4 ? m - i : 4;
-            const float *ai = a + i * lda;
-            float *ci = c + i * ldc;
-            long j = j0;
-            for (; j + 32 <= j1; j += 32) block_32(rows, k, ai, lda, b + j, ldb, ci + j, ldc);
-            for (; j + 16 <= j1; j += 16) block_16(rows, k, ai, lda, b + j, ldb, ci + j, ldc);
-            for (; j < j1; j++) {
-                for (long r = 0; r < rows; r++) {
-                    float sum = 0.0f;
-                    for (long p = 0; p < k; p++) sum += ai[r * lda + p] * b[p * ldb + j];
-                    ci[r * ldc + j] += sum;
-                }
+void ck_gemm_packed_accumulate(long m, long n, long k, const float *a, long lda, const float *packed,
+                               float *c, long ldc) {
+    for (long p0 = 0; p0 < k; p0 += KC) {
+        long p1 = p0 + KC < k ? p0 + KC : k;
+        for (long j0 = 0; j0 < n; j0 += NR) {
+            const float *panel = packed + j0 * k;
+            long columns = n - j0 < NR ? n - j0 : NR;
+            for (long i = 0; i < m; i += 4) {
+                long rows = m - i < 4 ? m - i : 4;
+                micro_kernel(rows, p0, p1, a + i * lda, lda, panel, c + i * ldc + j0, ldc, columns);
             }
         }
     }

@@ -11,11 +11,12 @@ import Kernels
 ///     h(t)   = O⊙tanh(c(t))
 ///
 /// The input projection of all T·B rows is one GEMM before the time loop; only h·W_hhᵀ
-/// stays inside it, done by `ck_gemm_accumulate` on each thread's share of the streams. Backward runs the loop in reverse and then forms each weight gradient
+/// stays inside it, done by `ck_gemm_packed_accumulate` on each thread's share of the streams. Backward runs the loop in reverse and then forms each weight gradient
 /// as one GEMM over all T·B rows.
 ///
-/// Workspace (floats): gates 4·T·B·H, cells and hiddens 2·(T+1)·B·H, tanh(c) T·B·H,
-/// gate gradients 4·T·B·H, input gradient T·B·In, two B×H carries, and the 4H bias sum.
+/// Workspace (floats): gates 4·T·B·H (overwritten in place by their gradients in backward),
+/// cells and hiddens 2·(T+1)·B·H, two B×H carries, the packed W_hh twice, and — allocated on
+/// the first backward only, so evaluation never pays for it — the input gradient T·B·In.
 public final class LSTMLayer {
     public let inputSize: Int
     public let hiddenSize: Int
@@ -25,22 +26,18 @@ public final class LSTMLayer {
     /// Offsets of this layer's tensors in the model's flat parameter buffer.
     let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
 
-    /// Activated gates per step, (T·B)×4H; overwritten in backward by pre-activation gradients.
+    /// Activated gates per step, (T·B)×4H; in backward, replaced row by row by ∂loss/∂pre-activation.
     let gates: FloatBuffer
     /// c(t) and h(t) for t = 0…T; slot 0 is the state carried in from the previous batch.
     public let cells: FloatBuffer
     public let hiddens: FloatBuffer
-    /// tanh(c(t)) for t = 1…T, kept for backward.
-    let tanhCells: FloatBuffer
-    /// ∂loss/∂pre-activation gates, (T·B)×4H.
-    let gateGradients: FloatBuffer
     /// ∂loss/∂input, (T·B)×In: what the layer below receives.
-    public let inputGradients: FloatBuffer
+    public private(set) lazy var inputGradients = FloatBuffer(count: maxSteps * batch * inputSize)
     let hiddenCarry: FloatBuffer, cellCarry: FloatBuffer
     let biasSum: FloatBuffer
-    /// W_hhᵀ (H×4H), refreshed at each forward: the recurrent product h·W_hhᵀ then reads the
-    /// weights row by row in place (see `ck_gemm_accumulate`).
-    let recurrentWeightsTransposed: FloatBuffer
+    /// W_hh packed for the recurrent products (see `ck_pack`): as W_hhᵀ (H×4H) for the forward
+    /// h·W_hhᵀ, and as W_hh (4H×H) for the backward dG·W_hh. Packed once per pass.
+    let packedForward: FloatBuffer, packedBackward: FloatBuffer
     /// Steps in the most recent forward pass.
     public private(set) var steps = 0
 
@@ -57,13 +54,11 @@ public final class LSTMLayer {
         gates = FloatBuffer(count: rows * 4 * h)
         cells = FloatBuffer(count: (maxSteps + 1) * batch * h)
         hiddens = FloatBuffer(count: (maxSteps + 1) * batch * h)
-        tanhCells = FloatBuffer(count: rows * h)
-        gateGradients = FloatBuffer(count: rows * 4 * h)
-        inputGradients = FloatBuffer(count: rows * inputSize)
         hiddenCarry = FloatBuffer(count: batch * h)
         cellCarry = FloatBuffer(count: batch * h)
         biasSum = FloatBuffer(count: 4 * h)
-        recurrentWeightsTransposed = FloatBuffer(count: 4 * h * h)
+        packedForward = FloatBuffer(count: ck_packed_count(h, 4 * h))
+        packedBackward = FloatBuffer(count: ck_packed_count(4 * h, h))
     }
 
     /// The layer's outputs h(1…T), (T·B)×H, contiguous.
@@ -91,11 +86,9 @@ public final class LSTMLayer {
         self.steps = steps
         let b = batch, h = hiddenSize, g4 = 4 * h
         for j in 0..<g4 { biasSum[j] = p[biasIH + j] + p[biasHH + j] }
-        let (gates, cells, hiddens, tanhCells, biasSum) = (self.gates, self.cells, self.hiddens, self.tanhCells, self.biasSum)
-        let whhT = recurrentWeightsTransposed.pointer
-        for row in 0..<g4 {
-            for k in 0..<h { whhT[k * g4 + row] = p[weightHH + row * h + k] }
-        }
+        let (gates, cells, hiddens, biasSum) = (self.gates, self.cells, self.hiddens, self.biasSum)
+        let packed = packedForward.pointer
+        ck_pack(p + weightHH, 1, h, h, g4, packed)
         let inputSize = self.inputSize
         Parallel.forEachRange(steps * b, grain: 16) { rows in
             BLAS.gemm(transposeB: true, m: rows.count, n: g4, k: inputSize, input + rows.lowerBound * inputSize,
@@ -107,12 +100,11 @@ public final class LSTMLayer {
             let first = streams.lowerBound
             for t in 0..<steps {
                 let g = gates.at((t * b + first) * g4)
-                ck_gemm_accumulate(streams.count, g4, h, hiddens.at((t * b + first) * h), h, whhT, g4, g, g4)
+                ck_gemm_packed_accumulate(streams.count, g4, h, hiddens.at((t * b + first) * h), h, packed, g, g4)
                 for r in streams {
                     LSTMLayer.gateForward(gates: gates.at((t * b + r) * g4), bias: biasSum.pointer, hidden: h,
                                           previousCell: cells.at((t * b + r) * h),
-                                          cell: cells.at(((t + 1) * b + r) * h),
-                                          tanhCell: tanhCells.at((t * b + r) * h),
+                                          cell: cells.at(((t + 1) * b + r) * h), tanhCell: nil,
                                           output: hiddens.at(((t + 1) * b + r) * h))
                 }
             }
@@ -120,11 +112,11 @@ public final class LSTMLayer {
     }
 
     /// The fused elementwise part of one step for one stream: activates the four gate blocks
-    /// in place, then forms c(t), tanh(c(t)) and h(t).
+    /// in place, then forms c(t) and h(t) (and tanh(c(t)) into `tanhCell` when given).
     @inline(__always)
     static func gateForward(gates g: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, hidden h: Int,
                             previousCell: UnsafePointer<Float>, cell: UnsafeMutablePointer<Float>,
-                            tanhCell: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                            tanhCell: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         ck_lstm_forward(g, bias, h, previousCell, cell, tanhCell, output)
     }
 
@@ -135,22 +127,25 @@ public final class LSTMLayer {
                          parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
                          needInputGradients: Bool = true) {
         let b = batch, h = hiddenSize, g4 = 4 * h, steps = self.steps, inputSize = self.inputSize
-        let (gates, cells, hiddens, tanhCells, gateGradients) = (self.gates, self.cells, self.hiddens, self.tanhCells, self.gateGradients)
+        let (gates, cells, hiddens) = (self.gates, self.cells, self.hiddens)
+        let gateGradients = gates  // overwritten in place, row by row, as the sweep goes back
         let dh = hiddenCarry.pointer, dc = cellCarry.pointer
         dc.update(repeating: 0, count: b * h)
+        let packed = packedBackward.pointer
+        ck_pack(p + weightHH, h, 1, g4, h, packed)
         Parallel.forEachRange(b) { streams in
             let first = streams.lowerBound, n = streams.count
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 // ∂loss/∂h(t) = the output's own gradient + what step t+1 sends back through W_hh.
                 (dh + first * h).update(from: dOut + (t * b + first) * h, count: n * h)
                 if t < steps - 1 {
-                    ck_gemm_accumulate(n, h, g4, gateGradients.at(((t + 1) * b + first) * g4), g4,
-                                       p + weightHH, h, dh + first * h, h)
+                    ck_gemm_packed_accumulate(n, h, g4, gateGradients.at(((t + 1) * b + first) * g4), g4,
+                                              packed, dh + first * h, h)
                 }
                 for r in streams {
                     LSTMLayer.gateBackward(gates: gates.at((t * b + r) * g4), hidden: h,
                                            previousCell: cells.at((t * b + r) * h),
-                                           tanhCell: tanhCells.at((t * b + r) * h),
+                                           cell: cells.at(((t + 1) * b + r) * h),
                                            hiddenGradient: dh + r * h, cellGradient: dc + r * h,
                                            gateGradients: gateGradients.at((t * b + r) * g4))
                 }
@@ -181,10 +176,10 @@ public final class LSTMLayer {
     /// ∂loss/∂c(t) from step t+1; on exit ∂loss/∂c(t−1), ready for step t−1.
     @inline(__always)
     static func gateBackward(gates g: UnsafePointer<Float>, hidden h: Int, previousCell: UnsafePointer<Float>,
-                             tanhCell: UnsafePointer<Float>, hiddenGradient: UnsafePointer<Float>,
+                             cell: UnsafePointer<Float>, hiddenGradient: UnsafePointer<Float>,
                              cellGradient: UnsafeMutablePointer<Float>,
                              gateGradients dg: UnsafeMutablePointer<Float>) {
-        ck_lstm_backward(g, h, previousCell, tanhCell, hiddenGradient, cellGradient, dg)
+        ck_lstm_backward(g, h, previousCell, cell, hiddenGradient, cellGradient, dg)
     }
 }
 

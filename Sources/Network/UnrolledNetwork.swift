@@ -17,11 +17,12 @@ public final class UnrolledNetwork {
     /// Each layer's output after dropout, (T·B)×H, and the mask that made it (0 or 1/(1−p)).
     let droppedOutputs: [FloatBuffer]
     let dropoutMasks: [FloatBuffer]
-    /// Decoder logits, (T·B)×V; after a training forward, ∂loss/∂logits.
+    /// Decoder logits, (T·B)×V.
     public let logits: FloatBuffer
-    let logitGradients: FloatBuffer
-    /// ∂loss/∂(top layer's output after dropout), (T·B)×H.
-    let topGradients: FloatBuffer
+    /// Training-only buffers, allocated on first use so an evaluation-only network stays small:
+    /// ∂loss/∂logits, (T·B)×V, and ∂loss/∂(top layer's output after dropout), (T·B)×H.
+    private(set) lazy var logitGradients = FloatBuffer(count: batch * maxSteps * model.configuration.vocabularySize)
+    private(set) lazy var topGradients = FloatBuffer(count: batch * maxSteps * model.configuration.hiddenSize)
     private var inputTokens: [Int32]
     private var dropoutActive = false
 
@@ -40,8 +41,6 @@ public final class UnrolledNetwork {
         droppedOutputs = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         dropoutMasks = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         logits = FloatBuffer(count: rows * c.vocabularySize)
-        logitGradients = FloatBuffer(count: rows * c.vocabularySize)
-        topGradients = FloatBuffer(count: rows * c.hiddenSize)
         inputTokens = [Int32](repeating: 0, count: rows)
     }
 
@@ -104,7 +103,8 @@ public final class UnrolledNetwork {
             input = UnsafePointer(stageOutput(l))
         }
         let decoderW = p + model.layout.offset("decoder.weight"), decoderB = p + model.layout.offset("decoder.bias")
-        let (logits, logitGradients) = (self.logits, self.logitGradients)
+        let logits = self.logits
+        let logitGradients = training ? self.logitGradients.pointer : nil
         let top = input
         // Each thread decodes and scores its own block of rows; the per-block losses are added
         // in block order so the total does not depend on timing.
@@ -117,7 +117,7 @@ public final class UnrolledNetwork {
                           logits.at(r0 * v), ldc: v)
                 partial[piece] = SoftmaxCrossEntropy.loss(
                     logits: logits.at(r0 * v), targets: targets + r0, rows: block.count, vocabulary: v,
-                    gradients: training ? logitGradients.at(r0 * v) : nil, scale: 1 / Float(rows))
+                    gradients: logitGradients.map { $0 + r0 * v }, scale: 1 / Float(rows))
             }
         }
         return partial.reduce(0, +)

@@ -10,21 +10,35 @@ public final class Evaluator {
     let window: Int
     private var inputs: [Int32], targets: [Int32]
 
+    /// Whether `network` is borrowed (the trainer's), so its carried state must survive.
+    private let borrowed: Bool
+
     /// - Parameters:
     ///   - tokens: the held-out text, at least 2 characters.
     ///   - batch: the most streams to use; fewer when the text is short, so each stream has
     ///     at least `window` predictions.
-    public init(model: CharModel, tokens: [Int32], batch: Int, window: Int) {
+    ///   - sharing: a network of this model to run on instead of allocating one, used when its
+    ///     batch equals the stream count (the trainer lends its own: evaluation then costs no
+    ///     extra memory, and the training state is put back afterwards).
+    public init(model: CharModel, tokens: [Int32], batch: Int, window: Int, sharing: UnrolledNetwork? = nil) {
         let streamsCount = max(1, min(batch, (tokens.count - 1) / max(window, 1)))
         streams = TextStreams(tokens: tokens, batch: streamsCount)
         self.window = window
-        network = UnrolledNetwork(model: model, batch: streamsCount, maxSteps: window)
+        if let sharing, sharing.model === model, sharing.batch == streamsCount, sharing.maxSteps >= window {
+            network = sharing
+            borrowed = true
+        } else {
+            network = UnrolledNetwork(model: model, batch: streamsCount, maxSteps: window)
+            borrowed = false
+        }
         inputs = [Int32](repeating: 0, count: streamsCount * window)
         targets = inputs
     }
 
     /// Mean cross-entropy in nats per character over every prediction in the streams.
     public func meanLoss() -> Double {
+        let trainingState = borrowed ? network.carriedState : [:]
+        defer { if borrowed { _ = network.restoreCarriedState(trainingState) } }
         network.resetState()
         var rng = SeededGenerator(seed: 0)  // unused: evaluation never drops out
         var total = 0.0

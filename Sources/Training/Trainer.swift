@@ -73,7 +73,8 @@ public final class Trainer {
         streams = TextStreams(tokens: trainTokens, batch: configuration.batch)
         network = UnrolledNetwork(model: model, batch: configuration.batch, maxSteps: configuration.sequenceLength)
         evaluator = validationTokens.count >= 2
-            ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch, window: configuration.sequenceLength)
+            ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch, window: configuration.sequenceLength,
+                        sharing: network)
             : nil
         gradients = FloatBuffer(count: model.parameterCount)
         rng = position.randomGenerator ?? SeededGenerator(seed: configuration.seed)
@@ -84,6 +85,9 @@ public final class Trainer {
             _ = network.restoreCarriedState(carriedState)
         }
     }
+
+    /// Mean loss on the held-out text (nats/char), or nil when there is none.
+    public func validationLoss() -> Double? { evaluator?.meanLoss() }
 
     public var stepsPerEpoch: Int { streams.windows(steps: configuration.sequenceLength) }
 
