@@ -19,7 +19,7 @@ public enum TrainingLog {
                        row.validationLoss.map { String(format: "%.5f", $0) } ?? "", row.learningRate,
                        row.charsPerSecond, row.seconds)
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { throw FileWriteError.cannotWrite(path: path, reason: "cannot open it for appending") }
         defer { try? handle.close() }
