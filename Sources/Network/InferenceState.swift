@@ -2,35 +2,62 @@ import Kernels
 
 /// A model run one character at a time for one stream: the state of generation.
 ///
-/// Each `step` is one matrix–vector product per layer over the concatenated weights
-/// (x·W_ihᵀ + h·W_hhᵀ as two GEMVs into the same gate vector) plus the fused gate kernel,
-/// then the decoder GEMV. Nothing is allocated per character.
+/// Each `step` is one matrix–vector product per layer, [W_ih | W_hh]·[x(t); h(t-1)] into the
+/// gate vector, plus the fused gate kernel, then the decoder GEMV. One product over the fused
+/// weights instead of two (x·W_ihᵀ and h·W_hhᵀ) halves the BLAS calls and the passes over the
+/// gate vector. The fused weights are stored transposed, (I_l + H) × 4H, because OpenBLAS's
+/// column-walking GEMV kernel runs this shape faster than its dot-product one (about 20% less
+/// time per character on the 2×128 model). Nothing is allocated per character.
+///
+/// The fused weights are a copy made at `init`: a state computes with the parameters as they
+/// were then (make a new state after changing them).
 public final class InferenceState {
     public let model: CharModel
-    /// Per layer: hidden and cell state (H each).
-    let hidden: [FloatBuffer], cell: [FloatBuffer]
-    let gates: FloatBuffer, tanhCell: FloatBuffer, biasSums: [FloatBuffer]
+    /// Per layer, shape (I_l + H): the layer's input x(t) followed by its hidden state h, the
+    /// vector the fused weights multiply. Layer l's h lives at offset I_l.
+    private let stacked: [FloatBuffer]
+    /// Per layer, shape (I_l + H) × 4H: the transpose of [W_ih | W_hh] (gates i, f, g, o), so
+    /// row k holds every gate's weight on element k of `stacked`.
+    private let fusedWeights: [FloatBuffer]
+    /// Per layer: b_ih + b_hh, 4H.
+    private let biasSums: [FloatBuffer]
+    /// Per layer, two cell-state buffers used in turn (c(t-1) in one, c(t) into the other):
+    /// the gate kernel vectorises only when its input and output cells do not overlap.
+    private let cells: [(FloatBuffer, FloatBuffer)]
+    private var cellFlip = false
+    private let gates: FloatBuffer, tanhCell: FloatBuffer
     /// The decoder's output for the last step, V floats.
     public let logits: FloatBuffer
     /// The gate kernel adds a bias; here the bias sums are already in `gates`, so it adds zeros.
     private let zeros: FloatBuffer
-    private let offsets: [(ih: Int, hh: Int)]
+    private let inputSizes: [Int]
     private let embeddingOffset: Int, decoderWeight: Int, decoderBias: Int
 
     public init(model: CharModel) {
-        let c = model.configuration, layout = model.layout
+        let c = model.configuration, layout = model.layout, p = model.parameters
+        let h = c.hiddenSize
         self.model = model
-        hidden = (0..<c.layers).map { _ in FloatBuffer(count: c.hiddenSize) }
-        cell = (0..<c.layers).map { _ in FloatBuffer(count: c.hiddenSize) }
-        gates = FloatBuffer(count: 4 * c.hiddenSize)
-        tanhCell = FloatBuffer(count: c.hiddenSize)
-        logits = FloatBuffer(count: c.vocabularySize)
-        zeros = FloatBuffer(count: 4 * c.hiddenSize)
-        offsets = (0..<c.layers).map { (layout.offset("lstm.weight_ih_l\($0)"), layout.offset("lstm.weight_hh_l\($0)")) }
+        inputSizes = (0..<c.layers).map { $0 == 0 ? c.embeddingSize : h }
+        stacked = inputSizes.map { FloatBuffer(count: $0 + h) }
+        fusedWeights = (0..<c.layers).map { l in
+            let input = l == 0 ? c.embeddingSize : h, width = input + h
+            let ih = layout.offset("lstm.weight_ih_l\(l)"), hh = layout.offset("lstm.weight_hh_l\(l)")
+            let fused = FloatBuffer(count: 4 * h * width)
+            for row in 0..<4 * h {
+                for k in 0..<input { fused[k * 4 * h + row] = p[ih + row * input + k] }
+                for k in 0..<h { fused[(input + k) * 4 * h + row] = p[hh + row * h + k] }
+            }
+            return fused
+        }
         biasSums = (0..<c.layers).map { l in
             let ih = layout.offset("lstm.bias_ih_l\(l)"), hh = layout.offset("lstm.bias_hh_l\(l)")
-            return FloatBuffer((0..<4 * c.hiddenSize).map { model.parameters[ih + $0] + model.parameters[hh + $0] })
+            return FloatBuffer((0..<4 * h).map { p[ih + $0] + p[hh + $0] })
         }
+        cells = (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) }
+        gates = FloatBuffer(count: 4 * h)
+        tanhCell = FloatBuffer(count: h)
+        logits = FloatBuffer(count: c.vocabularySize)
+        zeros = FloatBuffer(count: 4 * h)
         embeddingOffset = layout.offset("embedding.weight")
         decoderWeight = layout.offset("decoder.weight")
         decoderBias = layout.offset("decoder.bias")
@@ -38,8 +65,8 @@ public final class InferenceState {
 
     /// Forgets everything seen: zero hidden and cell state.
     public func reset() {
-        hidden.forEach { $0.zero() }
-        cell.forEach { $0.zero() }
+        stacked.forEach { $0.zero() }
+        cells.forEach { $0.0.zero(); $0.1.zero() }
     }
 
     /// Feeds one character; afterwards `logits` scores every possible next character.
@@ -47,19 +74,20 @@ public final class InferenceState {
     public func step(_ token: Int32, computeLogits: Bool = true) {
         let c = model.configuration, p = model.parameters.pointer
         let h = c.hiddenSize
-        var input = UnsafePointer(p + embeddingOffset + Int(token) * c.embeddingSize)
-        var inputSize = c.embeddingSize
+        stacked[0].pointer.update(from: p + embeddingOffset + Int(token) * c.embeddingSize, count: c.embeddingSize)
+        cellFlip.toggle()
         for l in 0..<c.layers {
+            let input = inputSizes[l], x = stacked[l].pointer, hidden = x + input
+            let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
             gates.pointer.update(from: biasSums[l].pointer, count: 4 * h)
-            BLAS.gemv(rows: 4 * h, columns: inputSize, p + offsets[l].ih, lda: inputSize, input, beta: 1, gates.pointer)
-            BLAS.gemv(rows: 4 * h, columns: h, p + offsets[l].hh, lda: h, hidden[l].pointer, beta: 1, gates.pointer)
-            LSTMLayer.gateForward(gates: gates.pointer, bias: zeros.pointer, hidden: h, previousCell: cell[l].pointer,
-                                  cell: cell[l].pointer, tanhCell: tanhCell.pointer, output: hidden[l].pointer)
-            input = UnsafePointer(hidden[l].pointer)
-            inputSize = h
+            BLAS.gemv(transpose: true, rows: input + h, columns: 4 * h, fusedWeights[l].pointer, lda: 4 * h, x, beta: 1, gates.pointer)
+            LSTMLayer.gateForward(gates: gates.pointer, bias: zeros.pointer, hidden: h, previousCell: previousCell.pointer,
+                                  cell: cell.pointer, tanhCell: tanhCell.pointer, output: hidden)
+            if l + 1 < c.layers { stacked[l + 1].pointer.update(from: hidden, count: h) }
         }
         guard computeLogits else { return }
+        let top = stacked[c.layers - 1].pointer + inputSizes[c.layers - 1]
         logits.pointer.update(from: p + decoderBias, count: c.vocabularySize)
-        BLAS.gemv(rows: c.vocabularySize, columns: h, p + decoderWeight, lda: h, input, beta: 1, logits.pointer)
+        BLAS.gemv(rows: c.vocabularySize, columns: h, p + decoderWeight, lda: h, top, beta: 1, logits.pointer)
     }
 }
