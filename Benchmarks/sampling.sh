@@ -35,8 +35,8 @@ configurations=("$@")
 [ ${#configurations[@]} -gt 0 ] || configurations=(S M)
 for name in "${configurations[@]}"; do
   case "$name" in
-    S) hidden=128; ours_length=1000000; torch_length=20000 ;;
-    M) hidden=512; ours_length=200000; torch_length=5000 ;;
+    S) hidden=128; ours_length=1000000; torch_length=5000 ;;
+    M) hidden=512; ours_length=100000; torch_length=1000 ;;
     *) echo "unknown configuration $name (S or M)" >&2; exit 2 ;;
   esac
   (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$name" --layers 2 --hidden "$hidden" --embedding 64 \
