@@ -36,16 +36,21 @@ configurations=("$@")
 for name in "${configurations[@]}"; do
   case "$name" in
     S) hidden=128; ours_length=1000000; torch_length=5000 ;;
-    M) hidden=512; ours_length=100000; torch_length=1000 ;;
+    M) hidden=512; ours_length=50000; torch_length=1000 ;;
     *) echo "unknown configuration $name (S or M)" >&2; exit 2 ;;
   esac
   (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$name" --layers 2 --hidden "$hidden" --embedding 64 \
     --batch 4 --seq 16 --steps 1 --eval-every 1 >/dev/null 2>&1)
   checkpoint="$work/checkpoints/$name/best.safetensors"
-  ours=$("${clean_env[@]}" "$binary" generate --checkpoint "$checkpoint" --length "$ours_length" --temperature 1 \
-    --seed 1 --output "$work/out.txt" 2>&1 | sed -n 's/.*(\([0-9]*\) chars\/s).*/\1/p')
-  peak=$(python3 -c 'import resource,subprocess,sys; subprocess.run(sys.argv[1:], check=True, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' \
-    "${clean_env[@]}" "$binary" generate --checkpoint "$checkpoint" --length "$ours_length" --seed 2 --output "$work/out.txt")
+  # One run gives both figures: the rate charlstm reports and the peak memory of the process.
+  read -r ours peak < <(python3 - "${clean_env[@]}" "$binary" generate --checkpoint "$checkpoint" \
+    --length "$ours_length" --temperature 1 --seed 1 --output "$work/out.txt" <<'PY'
+import re, resource, subprocess, sys
+note = subprocess.run(sys.argv[1:], check=True, stderr=subprocess.PIPE, text=True).stderr
+rate = re.search(r"\((\d+) chars/s\)", note).group(1)
+print(rate, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+PY
+)
   torch=$("${clean_env[@]}" python3 Benchmarks/pytorch_sampling.py --checkpoint "$checkpoint" --hidden "$hidden" \
     --length "$torch_length" --threads 2 | sed -n 's/.*: \([0-9]*\) chars\/s.*/\1/p')
   printf '%s 2x%-4s charlstm %8s chars/s (%s chars, peak %s MiB)   pytorch %6s chars/s   ratio %.1fx\n' \
