@@ -25,7 +25,7 @@ public final class InferenceState {
     /// the gate kernel vectorises only when its input and output cells do not overlap.
     private let cells: [(FloatBuffer, FloatBuffer)]
     private var cellFlip = false
-    private let gates: FloatBuffer, tanhCell: FloatBuffer
+    private let gates: FloatBuffer
     /// The decoder's output for the last step, V floats.
     public let logits: FloatBuffer
     /// The gate kernel adds a bias; here the bias sums are already in `gates`, so it adds zeros.
@@ -55,7 +55,6 @@ public final class InferenceState {
         }
         cells = (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) }
         gates = FloatBuffer(count: 4 * h)
-        tanhCell = FloatBuffer(count: h)
         logits = FloatBuffer(count: c.vocabularySize)
         zeros = FloatBuffer(count: 4 * h)
         embeddingOffset = layout.offset("embedding.weight")
@@ -82,7 +81,7 @@ public final class InferenceState {
             gates.pointer.update(from: biasSums[l].pointer, count: 4 * h)
             BLAS.gemv(transpose: true, rows: input + h, columns: 4 * h, fusedWeights[l].pointer, lda: 4 * h, x, beta: 1, gates.pointer)
             LSTMLayer.gateForward(gates: gates.pointer, bias: zeros.pointer, hidden: h, previousCell: previousCell.pointer,
-                                  cell: cell.pointer, tanhCell: tanhCell.pointer, output: hidden)
+                                  cell: cell.pointer, tanhCell: nil, output: hidden)
             if l + 1 < c.layers { stacked[l + 1].pointer.update(from: hidden, count: h) }
         }
         guard computeLogits else { return }
