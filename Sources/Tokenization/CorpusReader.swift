@@ -37,6 +37,7 @@ public enum CorpusReader {
     /// The files a corpus consists of: each file argument itself, and for each folder every
     /// non-hidden, non-binary regular file below it in sorted path order. Symbolic links to
     /// folders are followed once; a link that leads back into a folder already walked is skipped.
+    /// A file argument must be a regular file (not a pipe or a device).
     public static func files(in paths: [String]) throws -> [String] {
         var result = [String]()
         var visitedFolders = Set<String>()
@@ -47,8 +48,10 @@ public enum CorpusReader {
             }
             if isFolder.boolValue {
                 try walk(path, into: &result, visited: &visitedFolders)
-            } else {
+            } else if isRegularFile(path) {
                 result.append(path)
+            } else {
+                throw CorpusError.unreadable(path: path, reason: "it is not a regular file but a pipe, socket or device; save the text to a file first")
             }
         }
         return result
@@ -67,15 +70,24 @@ public enum CorpusReader {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
             if isFolder.boolValue {
                 try walk(path, into: &result, visited: &visited)
-            } else if try !looksBinary(path) {
+            } else if isRegularFile(path), try !looksBinary(path) {
                 result.append(path)
             }
         }
     }
 
+    /// Whether `path` (after symbolic links) is a regular file. Pipes, sockets and devices in
+    /// a folder are skipped: opening a pipe that has no writer would block forever.
+    private static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// A file is taken for binary when its first 8 KiB hold a NUL byte (as git and grep decide).
     private static func looksBinary(_ path: String) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return true }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CorpusError.unreadable(path: path, reason: "cannot open it for reading")
+        }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 8192)) ?? Data()
         return head.contains(0)

@@ -79,6 +79,18 @@ final class TrainBadInputTests: XCTestCase {
         XCTAssertTrue(message.contains("no text files"), message)
     }
 
+    func testTrain_pipeIsBadInputAndAPipeInAFolderIsSkipped() throws {
+        XCTAssertEqual(mkfifo(w.path("pipe"), 0o644), 0)
+        let message = try assertBadInput(["train", "pipe", "--run", "r"])
+        XCTAssertTrue(message.contains("not a regular file"), message)
+
+        try FileManager.default.createDirectory(atPath: w.path("data"), withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(w.path("data/pipe"), 0o644), 0)
+        try w.write(GeneratedText.words(600, seed: 5), to: "data/text.txt")
+        let result = try w.run(["train", "data", "--run", "r", "--steps", "2"] + Self.tinyModel, timeout: 60)
+        XCTAssertEqual(result.status, 0, result.stderr)
+    }
+
     func testTrain_everyBadNumericOptionIsBadInput() throws {
         let bad: [(option: String, values: [String])] = [
             ("layers", ["0", "-1", "nan", "two", "1e9"]), ("hidden", ["0", "-4", "nan", "wide", "99999999"]),

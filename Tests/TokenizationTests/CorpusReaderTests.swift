@@ -88,6 +88,22 @@ final class CorpusReaderTests: XCTestCase {
         XCTAssertEqual(try CorpusReader.files(in: [path("corpus")]), [path("corpus/link/poem.txt")])
     }
 
+    func testCorpusReader_skipsPipesInAFolderInsteadOfWaitingOnThem() throws {
+        try write("text.txt", "words")
+        XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
+        XCTAssertEqual(try CorpusReader.files(in: [folder]), [path("text.txt")])
+    }
+
+    func testCorpusReader_pipeOrDeviceGivenAsAFileIsAClearError() throws {
+        XCTAssertEqual(mkfifo(path("pipe"), 0o644), 0)
+        for special in [path("pipe"), "/dev/zero"] {
+            XCTAssertThrowsError(try CorpusReader.read([special])) { error in
+                guard case .unreadable(special, let reason) = error as? CorpusError else { return XCTFail("\(error)") }
+                XCTAssertTrue(reason.contains("not a regular file"), reason)
+            }
+        }
+    }
+
     func testCorpusReader_emptyFileIsAClearError() throws {
         let empty = try write("empty.txt", "")
         XCTAssertThrowsError(try CorpusReader.read([empty])) { error in
