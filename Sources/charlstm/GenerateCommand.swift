@@ -70,8 +70,9 @@ struct GenerateCommand: ParsableCommand {
         }
         progress?.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if let text, file == nil, text.fileDescriptor == 1, Terminal.stdoutIsTerminal { text.finishLine() }
+        if file == nil, Terminal.stdoutIsTerminal { text?.finishLine() }
         text?.flush()
+        if file == nil, let failure = text?.failure { throw RuntimeFailure("cannot write to standard output (\(failure))") }
         if Interrupt.requested {
             file?.abandon()
             Terminal.note("charlstm: interrupted" + (output.map { "; nothing written to \($0)" } ?? ""))

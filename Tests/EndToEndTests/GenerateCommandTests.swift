@@ -87,6 +87,23 @@ final class GenerateCommandTests: SampledModelTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    /// A write that fails half-way (here the file-size limit, standing in for a full disk)
+    /// leaves neither the target nor the temporary file, and exits 1 naming the file.
+    func testGenerate_outputFailingMidwayLeavesNothingAndExits1() throws {
+        let run = try workspace.run(["generate", "--checkpoint", "checkpoints/tiny", "--length", "200000", "--output", "big.txt"],
+                                    shellPrefix: "ulimit -f 8; trap '' XFSZ")
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("charlstm: big.txt: cannot write it (File too large)"), run.stderr)
+        XCTAssertFalse(workspace.files(in: ".").contains { $0 == "big.txt" || $0.contains("big.txt.tmp-") })
+    }
+
+    func testGenerate_unwritableStdoutExits1() throws {
+        let run = try workspace.run(["generate", "--checkpoint", "checkpoints/tiny", "--length", "100000"],
+                                    shellPrefix: "exec > /dev/full")
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("charlstm: cannot write to standard output (No space left on device)"), run.stderr)
+    }
+
     func testGenerate_unknownPromptCharacterExits2NamingIt() throws {
         let run = try generate(["--prompt", "the Zoo", "--length", "10"])
         XCTAssertEqual(run.status, 2)
