@@ -36,12 +36,19 @@ public final class LSTMLayer {
     let hiddenCarry: FloatBuffer, cellCarry: FloatBuffer
     let biasSum: FloatBuffer
     /// W_hh packed for the recurrent products (see `ck_pack`): as W_hhᵀ (H×4H) for the forward
-    /// h·W_hhᵀ, and as W_hh (4H×H) for the backward dG·W_hh. Packed once per pass.
-    let packedForward: FloatBuffer, packedBackward: FloatBuffer
+    /// h·W_hhᵀ, and as W_hh (4H×H) for the backward dG·W_hh. Packed at the start of each pass;
+    /// the layers of a network run one at a time, so they share one buffer.
+    let packedWeights: FloatBuffer
+
+    /// Floats the packed W_hh of a layer with `hiddenSize` units needs, either way round.
+    public static func packedCount(hiddenSize h: Int) -> Int {
+        max(ck_packed_count(h, 4 * h), ck_packed_count(4 * h, h))
+    }
     /// Steps in the most recent forward pass.
     public private(set) var steps = 0
 
-    public init(inputSize: Int, hiddenSize: Int, batch: Int, maxSteps: Int, layerIndex l: Int, layout: ParameterLayout) {
+    public init(inputSize: Int, hiddenSize: Int, batch: Int, maxSteps: Int, layerIndex l: Int, layout: ParameterLayout,
+                packedWeights: FloatBuffer? = nil) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.batch = batch
@@ -57,8 +64,8 @@ public final class LSTMLayer {
         hiddenCarry = FloatBuffer(count: batch * h)
         cellCarry = FloatBuffer(count: batch * h)
         biasSum = FloatBuffer(count: 4 * h)
-        packedForward = FloatBuffer(count: ck_packed_count(h, 4 * h))
-        packedBackward = FloatBuffer(count: ck_packed_count(4 * h, h))
+        self.packedWeights = packedWeights ?? FloatBuffer(count: Self.packedCount(hiddenSize: h))
+        precondition(self.packedWeights.count >= Self.packedCount(hiddenSize: h))
     }
 
     /// The layer's outputs h(1…T), (T·B)×H, contiguous.
@@ -87,7 +94,7 @@ public final class LSTMLayer {
         let b = batch, h = hiddenSize, g4 = 4 * h
         for j in 0..<g4 { biasSum[j] = p[biasIH + j] + p[biasHH + j] }
         let (gates, cells, hiddens, biasSum) = (self.gates, self.cells, self.hiddens, self.biasSum)
-        let packed = packedForward.pointer
+        let packed = packedWeights.pointer
         ck_pack(p + weightHH, 1, h, h, g4, packed)
         let inputSize = self.inputSize
         Parallel.forEachRange(steps * b, grain: 16) { rows in
@@ -131,7 +138,7 @@ public final class LSTMLayer {
         let gateGradients = gates  // overwritten in place, row by row, as the sweep goes back
         let dh = hiddenCarry.pointer, dc = cellCarry.pointer
         dc.update(repeating: 0, count: b * h)
-        let packed = packedBackward.pointer
+        let packed = packedWeights.pointer
         ck_pack(p + weightHH, h, 1, g4, h, packed)
         Parallel.forEachRange(b) { streams in
             let first = streams.lowerBound, n = streams.count

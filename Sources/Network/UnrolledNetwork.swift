@@ -31,9 +31,10 @@ public final class UnrolledNetwork {
         self.model = model
         self.batch = batch
         self.maxSteps = maxSteps
+        let packed = FloatBuffer(count: LSTMLayer.packedCount(hiddenSize: c.hiddenSize))
         layers = (0..<c.layers).map {
             LSTMLayer(inputSize: $0 == 0 ? c.embeddingSize : c.hiddenSize, hiddenSize: c.hiddenSize,
-                      batch: batch, maxSteps: maxSteps, layerIndex: $0, layout: model.layout)
+                      batch: batch, maxSteps: maxSteps, layerIndex: $0, layout: model.layout, packedWeights: packed)
         }
         let rows = batch * maxSteps
         let dropout = c.dropout > 0

@@ -23,15 +23,18 @@ public struct TextStreams {
     /// Characters predicted per pass: the streams' length minus one, times the streams.
     public var predictionsPerPass: Int { max(0, streamLength - 1) * batch }
 
-    /// Fills `inputs` and `targets` (each `length`·batch, time-major) with the window of
-    /// `length` steps that starts `start` characters into every stream.
-    public func fill(start: Int, length: Int, inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>) {
+    /// Fills `inputs` and `targets` (each `length`·|streams|, time-major) with the window of
+    /// `length` steps that starts `start` characters into each of `streams` (default: all).
+    public func fill(start: Int, length: Int, streams: Range<Int>? = nil,
+                     inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>) {
+        let streams = streams ?? 0..<batch
+        let width = streams.count
         tokens.withUnsafeBufferPointer { tok in
             for t in 0..<length {
-                for b in 0..<batch {
+                for (k, b) in streams.enumerated() {
                     let position = b * streamLength + start + t
-                    inputs[t * batch + b] = tok[position]
-                    targets[t * batch + b] = tok[position + 1]
+                    inputs[t * width + k] = tok[position]
+                    targets[t * width + k] = tok[position + 1]
                 }
             }
         }

@@ -51,7 +51,12 @@ public final class Trainer {
     public let run: RunFolder
     let streams: TextStreams
     let evaluator: Evaluator?
+    /// The unrolled network for one micro-batch: `batch / microBatches` streams.
     let network: UnrolledNetwork
+    /// Sequential slices of the streams per update (see `TrainingMemory.microBatches`).
+    public let microBatches: Int
+    /// The state each slice carries to its next window, by `UnrolledNetwork.carriedState`'s names.
+    private var sliceStates: [[String: [Float]]]
     let gradients: FloatBuffer
     var rng: SeededGenerator
     weak var reporter: TrainingReporter?
@@ -62,7 +67,8 @@ public final class Trainer {
     /// Sets up a run from its state; `carriedState` continues a resumed run mid-epoch.
     public init(configuration: TrainingConfiguration, model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer,
                 position: TrainingPosition, carriedState: [String: [Float]], run: RunFolder,
-                trainTokens: [Int32], validationTokens: [Int32], reporter: TrainingReporter?) {
+                trainTokens: [Int32], validationTokens: [Int32], reporter: TrainingReporter?,
+                activationBudget: Double = TrainingMemory.activationBudget) {
         self.configuration = configuration
         self.model = model
         self.vocabulary = vocabulary
@@ -71,18 +77,43 @@ public final class Trainer {
         self.run = run
         self.reporter = reporter
         streams = TextStreams(tokens: trainTokens, batch: configuration.batch)
-        network = UnrolledNetwork(model: model, batch: configuration.batch, maxSteps: configuration.sequenceLength)
+        microBatches = TrainingMemory.microBatches(model: model.configuration, batch: configuration.batch,
+                                                   sequenceLength: configuration.sequenceLength, budget: activationBudget)
+        network = UnrolledNetwork(model: model, batch: configuration.batch / microBatches,
+                                  maxSteps: configuration.sequenceLength)
+        network.resetState()
+        sliceStates = Array(repeating: network.carriedState, count: microBatches)
+        // Evaluation runs on the training network's streams, so it needs no memory of its own.
         evaluator = validationTokens.count >= 2
-            ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch, window: configuration.sequenceLength,
+            ? Evaluator(model: model, tokens: validationTokens, batch: network.batch, window: configuration.sequenceLength,
                         sharing: network)
             : nil
         gradients = FloatBuffer(count: model.parameterCount)
         rng = position.randomGenerator ?? SeededGenerator(seed: configuration.seed)
-        inputs = [Int32](repeating: 0, count: configuration.batch * configuration.sequenceLength)
+        inputs = [Int32](repeating: 0, count: network.batch * configuration.sequenceLength)
         targets = inputs
         samplePrimer = validationTokens.first ?? trainTokens[0]
         if position.stepInEpoch > 0, !carriedState.isEmpty {
-            _ = network.restoreCarriedState(carriedState)
+            restoreCarriedState(carriedState)
+        }
+    }
+
+    /// The carried state of all streams (batch×hidden per tensor), as a checkpoint stores it.
+    public var carriedState: [String: [Float]] {
+        var all = [String: [Float]]()
+        for name in sliceStates[0].keys { all[name] = sliceStates.flatMap { $0[name]! } }
+        return all
+    }
+
+    /// Splits a checkpoint's carried state (batch×hidden per tensor) back into the slices.
+    private func restoreCarriedState(_ state: [String: [Float]]) {
+        let sliceCount = network.batch * model.configuration.hiddenSize
+        for k in 0..<microBatches {
+            var slice = [String: [Float]]()
+            for (name, values) in state where values.count == sliceCount * microBatches {
+                slice[name] = Array(values[k * sliceCount ..< (k + 1) * sliceCount])
+            }
+            if slice.count == sliceStates[k].count { sliceStates[k] = slice }
         }
     }
 
@@ -210,19 +241,36 @@ public final class Trainer {
     /// or the gradient is not finite, nothing is updated and the position stays put.
     public func step() -> (mean: Double, gradientNorm: Float) {
         let c = configuration
-        if position.stepInEpoch == 0 { network.resetState() }
-        let total = inputs.withUnsafeMutableBufferPointer { i in
-            targets.withUnsafeMutableBufferPointer { t in
-                streams.fill(start: position.stepInEpoch * c.sequenceLength, length: c.sequenceLength,
-                             inputs: i.baseAddress!, targets: t.baseAddress!)
-                return network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: c.sequenceLength,
-                                       training: true, rng: &rng)
+        if position.stepInEpoch == 0 {
+            network.resetState()
+            sliceStates = Array(repeating: network.carriedState, count: microBatches)
+        }
+        // Each slice of the streams runs forward and backward in turn on the one network,
+        // continuing from its own carried state; the gradients add up in `gradients`.
+        gradients.zero()
+        var total = 0.0
+        let width = network.batch
+        for k in 0..<microBatches {
+            _ = network.restoreCarriedState(sliceStates[k])
+            total += inputs.withUnsafeMutableBufferPointer { i in
+                targets.withUnsafeMutableBufferPointer { t in
+                    streams.fill(start: position.stepInEpoch * c.sequenceLength, length: c.sequenceLength,
+                                 streams: k * width ..< (k + 1) * width, inputs: i.baseAddress!, targets: t.baseAddress!)
+                    return network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: c.sequenceLength,
+                                           training: true, rng: &rng)
+                }
             }
+            guard total.isFinite else { return (total, .nan) }
+            network.backward(gradients: gradients)
+            sliceStates[k] = network.carriedState
         }
         let mean = total / Double(c.batch * c.sequenceLength)
-        guard mean.isFinite else { return (mean, .nan) }
-        gradients.zero()
-        network.backward(gradients: gradients)
+        // Each slice's backward gave the gradient of its own mean loss; their average is the
+        // gradient of the mean over all streams.
+        if microBatches > 1 {
+            let scale = 1 / Float(microBatches)
+            for j in 0..<gradients.count { gradients[j] *= scale }
+        }
         let norm = clipGradientNorm(gradients, maxNorm: c.clip)
         guard norm.isFinite else { return (mean, norm) }
         optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
@@ -259,7 +307,7 @@ public final class Trainer {
     /// The complete state of the run as a checkpoint.
     public func checkpoint() -> Checkpoint {
         Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: configuration,
-                   position: position, carriedState: network.carriedState,
+                   position: position, carriedState: carriedState,
                    carriedStateShape: [configuration.batch, model.configuration.hiddenSize])
     }
 

@@ -5,22 +5,44 @@ import Network
 /// the machine is refused up front with advice, instead of failing inside an allocation
 /// (which Swift reports with a trap and a stack trace).
 public enum TrainingMemory {
-    /// Estimated bytes for training `model` on `batch` streams of `sequenceLength` steps:
-    /// weights, gradients and optimizer moments, plus the unrolled network's per-character
-    /// buffers for training and for evaluation (each B·T rows). Measured against the peak
-    /// resident size of real runs, it errs on the high side by about a third.
-    public static func estimatedBytes(model c: ModelConfiguration, batch: Int, sequenceLength: Int) -> Double {
+    /// Activation memory one update may hold at once. Above it the streams are trained in
+    /// sequential slices (micro-batches) whose gradients are summed: the same update, with the
+    /// per-character buffers of only one slice alive. 96 MiB splits the 2×512 benchmark model
+    /// (batch 64, seq 64) in two and the 3×512 one (seq 128) in four, leaving each thread
+    /// enough streams per slice for efficient products, and trains the 2×128 one in one piece.
+    public static let activationBudget = 96.0 * 1024 * 1024
+
+    /// Bytes of per-character buffers of the unrolled network, per stream and time step: per
+    /// layer the gates (4h, their gradients overwrite them), cell and hidden (2h), the input
+    /// gradient (the layer's input width) and, with dropout, its output and mask (2h); then the
+    /// embedding, the logits and their gradients (2v), and the top gradient (h).
+    public static func activationBytesPerRow(model c: ModelConfiguration) -> Double {
         let v = Double(c.vocabularySize), e = Double(c.embeddingSize), h = Double(c.hiddenSize)
-        let layers = Double(c.layers)
-        // Weights, gradients and up to two optimizer moments (Adam).
+        let dropout = c.dropout > 0 ? 2 * h : 0
+        let firstInput = e, otherInputs = Double(c.layers - 1) * h
+        return 4 * (Double(c.layers) * (6 * h + dropout) + firstInput + otherInputs + e + 2 * v + h)
+    }
+
+    /// Sequential slices one update's `batch` streams are split into: the fewest (a divisor of
+    /// the batch) that bring the activations of one slice under `activationBudget`.
+    public static func microBatches(model: ModelConfiguration, batch: Int, sequenceLength: Int,
+                                    budget: Double = activationBudget) -> Int {
+        let perStream = activationBytesPerRow(model: model) * Double(sequenceLength)
+        for slices in 1...batch where batch % slices == 0 {
+            if perStream * Double(batch / slices) <= budget { return slices }
+        }
+        return batch
+    }
+
+    /// Estimated bytes for training `model` on `batch` streams of `sequenceLength` steps:
+    /// weights, gradients and optimizer moments, the packed recurrent weights (one layer's), and the
+    /// activations of one micro-batch (evaluation borrows the training network).
+    public static func estimatedBytes(model c: ModelConfiguration, batch: Int, sequenceLength: Int) -> Double {
         let weightFloats = 4 * Double(ParameterLayout(c).totalCount)
-        // Per character in flight, per layer: gates and their gradients (8h), cell, hidden and
-        // tanh(cell) (3h), the input gradient (≤ h or e), and dropout's output and mask (2h);
-        // then the embedding, logits and their gradients (2v), the top gradient (h).
-        let perRow = layers * (13 * h + max(h, e)) + e + 2 * v + h
-        let rows = Double(batch) * Double(sequenceLength)
-        // Training and evaluation each unroll B·T characters.
-        return 4 * (weightFloats + 2 * rows * perRow)
+        let packed = 4 * Double(c.hiddenSize) * Double(c.hiddenSize)
+        let slices = Double(microBatches(model: c, batch: batch, sequenceLength: sequenceLength))
+        let rows = Double(batch) * Double(sequenceLength) / slices
+        return 4 * (weightFloats + packed) + rows * activationBytesPerRow(model: c)
     }
 
     /// Throws a usage error when the run would need more than `available` bytes

@@ -47,7 +47,8 @@ public enum TrainingSetup {
 
     /// A new run: fresh model and optimizer at step 0.
     public static func newRun(model modelConfiguration: ModelConfiguration, training: TrainingConfiguration,
-                              corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?) throws -> Trainer {
+                              corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
+                              activationBudget: Double = TrainingMemory.activationBudget) throws -> Trainer {
         if let problem = modelConfiguration.problem { throw UsageError(problem) }
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
         try TrainingMemory.check(model: modelConfiguration, batch: training.batch, sequenceLength: training.sequenceLength)
@@ -63,7 +64,7 @@ public enum TrainingSetup {
                                         smoothedTrainLoss: nil, history: [])
         return Trainer(configuration: training, model: model, vocabulary: corpus.vocabulary, optimizer: optimizer,
                        position: position, carriedState: [:], run: run, trainTokens: corpus.train,
-                       validationTokens: corpus.validation, reporter: reporter)
+                       validationTokens: corpus.validation, reporter: reporter, activationBudget: activationBudget)
     }
 
     /// Continues a run from its newest checkpoint (or the given file). The architecture, the

@@ -3,14 +3,28 @@ import Network
 @testable import Training
 
 final class TrainingMemoryTests: XCTestCase {
-    func testTrainingMemory_countsFourCopiesOfTheWeightsPlusTheUnrolledBuffers() {
+    func testTrainingMemory_countsFourCopiesOfTheWeightsPlusOneSliceOfActivations() {
         let model = ModelConfiguration(vocabularySize: 65, embeddingSize: 64, hiddenSize: 128, layers: 2)
-        let weights = 4.0 * 4 * Double(ParameterLayout(model).totalCount)
-        let withOneCharacter = TrainingMemory.estimatedBytes(model: model, batch: 1, sequenceLength: 1)
-        let withBatch = TrainingMemory.estimatedBytes(model: model, batch: 50, sequenceLength: 50)
-        XCTAssertGreaterThan(withOneCharacter, weights)
-        // The unrolled part grows with B·T exactly.
-        XCTAssertEqual(withBatch - weights, 2500 * (withOneCharacter - weights), accuracy: 1)
+        let fixed = 4.0 * 4 * Double(ParameterLayout(model).totalCount) + 4.0 * 4 * 128 * 128
+        let perRow = TrainingMemory.activationBytesPerRow(model: model)
+        XCTAssertEqual(TrainingMemory.microBatches(model: model, batch: 50, sequenceLength: 50), 1)
+        XCTAssertEqual(TrainingMemory.estimatedBytes(model: model, batch: 50, sequenceLength: 50),
+                       fixed + 2500 * perRow, accuracy: 1)
+    }
+
+    func testTrainingMemory_splitsBigBatchesIntoEqualSlicesUnderTheBudget() {
+        let medium = ModelConfiguration(vocabularySize: 65, embeddingSize: 64, hiddenSize: 512, layers: 2)
+        let large = ModelConfiguration(vocabularySize: 65, embeddingSize: 64, hiddenSize: 512, layers: 3)
+        for (model, seq, expected) in [(medium, 64, 2), (large, 128, 4)] {
+            let slices = TrainingMemory.microBatches(model: model, batch: 64, sequenceLength: seq)
+            XCTAssertEqual(slices, expected)
+            XCTAssertEqual(64 % slices, 0)
+            let sliceBytes = TrainingMemory.activationBytesPerRow(model: model) * Double(64 / slices * seq)
+            XCTAssertLessThanOrEqual(sliceBytes, TrainingMemory.activationBudget)
+            XCTAssertGreaterThan(2 * sliceBytes, TrainingMemory.activationBudget)  // the fewest slices that fit
+        }
+        // A prime batch can only be split into single streams.
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 7, sequenceLength: 20_000), 7)
     }
 
     func testTrainingMemory_refusesARunBiggerThanTheMemoryWithAdvice() {
