@@ -34,9 +34,11 @@ public struct ProgressLine {
     }
 }
 
-/// Formats seconds as "1h02m", "3m05s" or "42s".
+/// Formats seconds as "1h02m", "3m05s" or "42s"; "?" when unknown, and a budget beyond a
+/// million hours (say `--minutes 1e300`) as "∞".
 public func formatDuration(_ seconds: Double) -> String {
     guard seconds.isFinite, seconds >= 0 else { return "?" }
+    guard seconds < 3.6e9 else { return "∞" }
     let s = Int(seconds.rounded())
     if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
     if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }

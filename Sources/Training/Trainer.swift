@@ -221,7 +221,10 @@ public final class Trainer {
             }
         }
         let interrupted = Interrupt.requested
-        if position.history.last?.step != position.step || lastCheckpoint == nil, let problem = try evaluate() {
+        // A run stopped before its first step (Ctrl-C at once, a tiny --minutes) has no train
+        // loss to record and nothing new to save.
+        let trained = position.smoothedTrainLoss != nil
+        if trained, position.history.last?.step != position.step || lastCheckpoint == nil, let problem = try evaluate() {
             return diverged(problem, atStep: position.step)
         }
         return TrainingOutcome(reason: interrupted ? .interrupted : .budgetReached, step: position.step,
@@ -298,7 +301,8 @@ public final class Trainer {
         let secondsPerStep = rate > 0 ? Double(c.batch * c.sequenceLength) / rate : .nan
         if let steps = c.maxSteps { candidates.append(Double(steps - position.step) * secondsPerStep) }
         if let epochs = c.maxEpochs {
-            candidates.append(Double((epochs - position.epoch) * stepsPerEpoch - position.stepInEpoch) * secondsPerStep)
+            // In Double: `--epochs` may be as large as Int allows.
+            candidates.append((Double(epochs - position.epoch) * Double(stepsPerEpoch) - Double(position.stepInEpoch)) * secondsPerStep)
         }
         if let minutes = c.maxMinutes { candidates.append(minutes * 60 - Date().timeIntervalSince(sessionStart)) }
         return candidates.filter(\.isFinite).min().map { max(0, $0) }

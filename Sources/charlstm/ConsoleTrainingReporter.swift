@@ -46,7 +46,8 @@ final class ConsoleTrainingReporter: TrainingReporter {
         }
         let best = outcome.bestValidationLoss.map { String(format: "best val %.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) }
             ?? "no validation loss"
-        note("stopped at step \(outcome.step) (\(why)); \(best); checkpoints in \(trainer.run.path)")
+        let saved = outcome.lastCheckpoint == nil ? "nothing saved" : "checkpoints in \(trainer.run.path)"
+        note("stopped at step \(outcome.step) (\(why)); \(best); \(saved)")
         if json {
             var summary: [String: Any] = ["run": trainer.run.path, "step": outcome.step, "stop_reason": why,
                                           "epoch": trainer.position.epoch]

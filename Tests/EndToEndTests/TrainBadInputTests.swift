@@ -91,6 +91,16 @@ final class TrainBadInputTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
+    func testTrain_extremeButValidBudgetsNeverTrap() throws {
+        for budget in [["--minutes", "1e300", "--steps", "3"], ["--minutes", "1e-300"], ["--epochs", "9223372036854775807", "--steps", "2"],
+                       ["--steps", "2", "--eval-every", "9223372036854775807", "--keep", "9223372036854775807"]] {
+            let result = try w.run(["train", "text.txt", "--run", "extreme"] + budget + Self.tinyModel, timeout: 60)
+            XCTAssertEqual(result.status, 0, "\(budget): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr)
+            try? FileManager.default.removeItem(atPath: w.path("checkpoints/extreme"))
+        }
+    }
+
     func testTrain_everyBadNumericOptionIsBadInput() throws {
         let bad: [(option: String, values: [String])] = [
             ("layers", ["0", "-1", "nan", "two", "1e9"]), ("hidden", ["0", "-4", "nan", "wide", "99999999"]),

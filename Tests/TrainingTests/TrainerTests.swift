@@ -86,6 +86,18 @@ final class TrainerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.bestPath))
     }
 
+    func testTrainer_budgetSpentBeforeTheFirstStepEndsCleanlyWithNothingSaved() throws {
+        let run = RunFolder(path: (folder as NSString).appendingPathComponent("run"))
+        var training = configuration(corpus: try writeCorpus(), learningRate: 2e-3, steps: 0)
+        training.maxSteps = nil
+        training.maxMinutes = 1e-12
+        let outcome = try newTrainer(training, run: run).train()
+        XCTAssertEqual(outcome.reason, .budgetReached)
+        XCTAssertEqual(outcome.step, 0)
+        XCTAssertNil(outcome.lastCheckpoint)
+        XCTAssertEqual(run.stepCheckpoints().count, 0)
+    }
+
     func testTrainer_exactlyOneStepPerWindowAndEpochsRestartTheStreams() throws {
         let run = RunFolder(path: (folder as NSString).appendingPathComponent("run"))
         var training = configuration(corpus: try writeCorpus(), learningRate: 2e-3, steps: 0)
