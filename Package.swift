@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
-                          dependencies: ["Kernels", "Network", "Tokenization", "Checkpoints", "Training", "Sampling"],
+                          dependencies: ["Kernels", "Network", "Tokenization", "Checkpoints", "Training"],
                           path: "Benchmarks/Throughput", swiftSettings: fastMath),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs CharLSTM's throughput benchmark and the PyTorch reference side by side and prints ratios.
+"""Runs CharLSTM's training benchmark and the PyTorch reference side by side and prints ratios,
+then the batch-1 sampling comparison (Benchmarks/sampling.sh).
 
     python3 Benchmarks/compare.py CORPUS [--runs 3] [--configs S,M,L] [--sample S,M]
 
@@ -38,7 +39,7 @@ def main():
     print(f"BLAS kernel: {peak['blas_kernel']}; sgemm peak on {peak['threads']} threads: {peak['gflops']:.0f} GFLOP/s")
     print()
     rows = []
-    jobs = [("train", c) for c in args.configs.split(",") if c] + [("sample", c) for c in args.sample.split(",") if c]
+    jobs = [("train", c) for c in args.configs.split(",") if c]
     for what, config in jobs:
         ours, theirs = [], []
         for _ in range(args.runs):
@@ -49,11 +50,10 @@ def main():
         o, t = median(ours, "chars_per_sec"), median(theirs, "chars_per_sec")
         row = {"what": what, "config": config, "ours": o, "pytorch": t, "ratio": o / t,
                "ours_rss": median(ours, "peak_rss_mib"), "pytorch_rss": median(theirs, "peak_rss_mib")}
-        if what == "train":
-            row.update(ours_ms=median(ours, "ms_per_step"), pytorch_ms=median(theirs, "ms_per_step"),
-                       ours_gflops=median(ours, "gflops"), pytorch_gflops=median(theirs, "gflops"),
-                       ours_val=median(ours, "val_loss"), pytorch_val=median(theirs, "val_loss"),
-                       steps=ours[0]["trained_steps"])
+        row.update(ours_ms=median(ours, "ms_per_step"), pytorch_ms=median(theirs, "ms_per_step"),
+                   ours_gflops=median(ours, "gflops"), pytorch_gflops=median(theirs, "gflops"),
+                   ours_val=median(ours, "val_loss"), pytorch_val=median(theirs, "val_loss"),
+                   steps=ours[0]["trained_steps"])
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
@@ -61,13 +61,13 @@ def main():
           "CharLSTM GFLOP/s (% of sgemm peak) | val loss after N steps (ours / PyTorch) | peak RSS MiB (ours / PyTorch) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        if r["what"] == "train":
-            print(f"| train | {r['config']} | {r['ours']:,.0f} | {r['pytorch']:,.0f} | **{r['ratio']:.2f}×** | "
-                  f"{r['ours_ms']:.1f} | {r['pytorch_ms']:.1f} | {r['ours_gflops']:.0f} ({100 * r['ours_gflops'] / peak['gflops']:.0f}%) | "
-                  f"{r['ours_val']:.3f} / {r['pytorch_val']:.3f} (N={r['steps']}) | {r['ours_rss']:.0f} / {r['pytorch_rss']:.0f} |")
-        else:
-            print(f"| sample (batch 1) | {r['config']} | {r['ours']:,.0f} | {r['pytorch']:,.0f} | **{r['ratio']:.1f}×** | "
-                  f"| | | | {r['ours_rss']:.0f} / {r['pytorch_rss']:.0f} |")
+        print(f"| train | {r['config']} | {r['ours']:,.0f} | {r['pytorch']:,.0f} | **{r['ratio']:.2f}×** | "
+              f"{r['ours_ms']:.1f} | {r['pytorch_ms']:.1f} | {r['ours_gflops']:.0f} ({100 * r['ours_gflops'] / peak['gflops']:.0f}%) | "
+              f"{r['ours_val']:.3f} / {r['pytorch_val']:.3f} (N={r['steps']}) | {r['ours_rss']:.0f} / {r['pytorch_rss']:.0f} |")
+    if args.sample:
+        print()
+        subprocess.run(["bash", os.path.join(ROOT, "Benchmarks", "sampling.sh")] + args.sample.split(","), cwd=ROOT,
+                       check=True, env=ours_env)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 """PyTorch reference for Benchmarks/Throughput: the same model, data, optimizer and loop.
 
     pytorch_reference.py train S|M|L CORPUS [--steps N] [--warmup N]
-    pytorch_reference.py sample S|M CORPUS [--chars N]
 
 Embedding(V, 64) -> LSTM(64, H, layers) -> Linear(H, V); Adam lr 2e-3; gradient clipping at
 global norm 5; B streams of the corpus (the last 10% held out), T steps per update, the state
@@ -103,41 +102,15 @@ def train(config, path, steps, warmup):
                       "threads": torch.get_num_threads(), "torch": torch.__version__}, sort_keys=True))
 
 
-def sample(config, path, count):
-    layers, hidden, _, _ = CONFIGS[config]
-    chars, _, _ = load(path, 0)
-    torch.manual_seed(1)
-    model = CharModel(len(chars), hidden, layers).eval()
-    token, state = torch.zeros(1, 1, dtype=torch.long), None
-    with torch.no_grad():
-        def draw():
-            nonlocal token, state
-            logits, state = model(token, state)
-            token = torch.multinomial(torch.softmax(logits[0, 0], dim=-1), 1).view(1, 1)
-        for _ in range(100):
-            draw()
-        start = time.perf_counter()
-        for _ in range(count):
-            draw()
-        seconds = time.perf_counter() - start
-    print(json.dumps({"what": "sample", "config": config, "chars": count, "chars_per_sec": count / seconds,
-                      "peak_rss_mib": peak_rss_mib(), "threads": torch.get_num_threads(),
-                      "torch": torch.__version__}, sort_keys=True))
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["train", "sample"])
+    parser.add_argument("what", choices=["train"])
     parser.add_argument("config", choices=list(CONFIGS))
     parser.add_argument("corpus")
     parser.add_argument("--steps", type=int)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--chars", type=int)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.what == "train":
-        default_steps = {"S": 200, "M": 30, "L": 12}[args.config]
-        train(args.config, args.corpus, args.steps or default_steps, args.warmup)
-    else:
-        sample(args.config, args.corpus, args.chars or {"S": 20000, "M": 5000}[args.config])
+    default_steps = {"S": 200, "M": 30, "L": 12}[args.config]
+    train(args.config, args.corpus, args.steps or default_steps, args.warmup)

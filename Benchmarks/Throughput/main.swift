@@ -1,8 +1,8 @@
-// Training and sampling throughput of CharLSTM, for side-by-side runs with
-// Benchmarks/pytorch_reference.py (Benchmarks/compare.py runs both and prints the ratios).
+// Training throughput of CharLSTM, for side-by-side runs with Benchmarks/pytorch_reference.py
+// (Benchmarks/compare.py runs both and prints the ratios; Benchmarks/sampling.sh does the same
+// for batch-1 sampling through `charlstm generate`).
 //
-//     charlstm-benchmark train S|M|L CORPUS [--steps N] [--warmup N]
-//     charlstm-benchmark sample S|M CORPUS [--chars N]
+//     charlstm-benchmark train S|M|L CORPUS [--steps N] [--warmup N] [--threads N]
 //     charlstm-benchmark sgemm
 //
 // Each prints one JSON line. Run each configuration in its own process so peak RSS is its own.
@@ -10,7 +10,6 @@ import Checkpoints
 import Foundation
 import Kernels
 import Network
-import Sampling
 import Tokenization
 import Training
 
@@ -104,34 +103,15 @@ func benchmarkTraining(_ c: BenchmarkConfiguration, corpus path: String) {
           "threads": Parallel.threads, "blas_kernel": BLAS.kernelName])
 }
 
-func benchmarkSampling(_ c: BenchmarkConfiguration, corpus path: String) {
-    let count = option("--chars", default: c.name == "S" ? 200_000 : 50_000)
-    let corpus = loadCorpus(path, validationFraction: 0)
-    let model = CharModel(configuration: ModelConfiguration(vocabularySize: corpus.vocabulary.count,
-                                                            embeddingSize: BenchmarkConfiguration.embedding,
-                                                            hiddenSize: c.hidden, layers: c.layers), seed: 1)
-    let state = InferenceState(model: model)
-    var sampler = Sampler(settings: SamplingSettings(temperature: 1), vocabularySize: corpus.vocabulary.count)
-    var rng = SeededGenerator(seed: 1)
-    var token: Int32 = 0
-    for _ in 0..<100 { state.step(token); token = sampler.draw(state.logits.pointer, using: &rng) }
-    let start = Date()
-    for _ in 0..<count { state.step(token); token = sampler.draw(state.logits.pointer, using: &rng) }
-    let seconds = Date().timeIntervalSince(start)
-    emit(["what": "sample", "config": c.name, "chars": count, "chars_per_sec": Double(count) / seconds,
-          "peak_rss_mib": peakRSSMiB(), "threads": Parallel.threads, "blas_kernel": BLAS.kernelName])
-}
-
 let arguments = CommandLine.arguments
 BLASKernelSelection.chooseFastKernelsIfMisdetected()
 Parallel.configure(threads: option("--threads", default: ProcessInfo.processInfo.activeProcessorCount))
 switch (arguments.count > 1 ? arguments[1] : "", arguments.count) {
 case ("train", 4...): benchmarkTraining(loadConfiguration(arguments[2]), corpus: arguments[3])
-case ("sample", 4...): benchmarkSampling(loadConfiguration(arguments[2]), corpus: arguments[3])
 case ("sgemm", _):
     BLAS.threads = Parallel.threads  // the peak of BLAS's own threading over all cores
     emit(["what": "sgemm", "gflops": sgemmPeak(), "threads": Parallel.threads, "blas_kernel": BLAS.kernelName])
 default:
-    FileHandle.standardError.write(Data("usage: charlstm-benchmark train S|M|L CORPUS | sample S|M CORPUS | sgemm\n".utf8))
+    FileHandle.standardError.write(Data("usage: charlstm-benchmark train S|M|L CORPUS | sgemm\n".utf8))
     exit(2)
 }
