@@ -20,8 +20,13 @@ public final class Evaluator {
     ///   - sharing: a network of this model to run on instead of allocating one, used when its
     ///     batch equals the stream count (the trainer lends its own: evaluation then costs no
     ///     extra memory, and the training state is put back afterwards).
-    public init(model: CharModel, tokens: [Int32], batch: Int, window: Int, sharing: UnrolledNetwork? = nil) {
-        let streamsCount = max(1, min(batch, (tokens.count - 1) / max(window, 1)))
+    ///   - window: characters per stream run in one pass, at most; fewer when the buffers of
+    ///     `window` × streams characters would exceed `TrainingMemory.activationBudget`. (The
+    ///     state is carried from window to window, so the loss does not depend on it.)
+    public init(model: CharModel, tokens: [Int32], batch: Int, window requestedWindow: Int, sharing: UnrolledNetwork? = nil) {
+        let streamsCount = max(1, min(batch, (tokens.count - 1) / max(requestedWindow, 1)))
+        let perStream = TrainingMemory.activationBytesPerRow(model: model.configuration) * Double(streamsCount)
+        let window = max(1, min(requestedWindow, Int(min(TrainingMemory.activationBudget / perStream, 1e9))))
         streams = TextStreams(tokens: tokens, batch: streamsCount)
         self.window = window
         if let sharing, sharing.model === model, sharing.batch == streamsCount, sharing.maxSteps >= window {

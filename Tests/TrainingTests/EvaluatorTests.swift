@@ -62,6 +62,18 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(evaluator.meanLoss(), evaluator.meanLoss())
     }
 
+    func testEvaluator_capsAHugeWindowToTheActivationBudgetWithTheSameLoss() {
+        let wide = ModelConfiguration(vocabularySize: 7, embeddingSize: 8, hiddenSize: 256, layers: 2)
+        let model = CharModel(configuration: wide, seed: 8)
+        let text = tokens(12_001)
+        let capped = Evaluator(model: model, tokens: text, batch: 1, window: 12_000)
+        let rows = TrainingMemory.activationBudget / TrainingMemory.activationBytesPerRow(model: wide)
+        XCTAssertLessThan(Double(capped.window), rows)
+        XCTAssertGreaterThan(Double(capped.window), rows - 1)
+        let reference = Evaluator(model: model, tokens: text, batch: 1, window: 1000).meanLoss()
+        XCTAssertEqual(capped.meanLoss(), reference, accuracy: 1e-5 * reference)
+    }
+
     func testEvaluator_usesFewerStreamsWhenTheTextIsShort() {
         let model = CharModel(configuration: configuration, seed: 7)
         let text = tokens(21)
