@@ -21,6 +21,13 @@ struct ReplCommand: ParsableCommand {
 
     static let defaultLength = 400
 
+    func validate() throws {
+        // The same bound as :len, so a turn always ends.
+        if let length = sampling.length, length > ReplCommands.maximumLength {
+            throw ValidationError("--length must be an integer from 0 to \(ReplCommands.maximumLength) in the REPL, got \(length)")
+        }
+    }
+
     func run() throws {
         let path = try sampling.checkpointPath()
         let model = try SamplingModel(path: path)

@@ -74,6 +74,7 @@ struct TrainCommand: ParsableCommand {
         if let layers, layers > 64 { throw ValidationError("--layers must be at most 64 (got \(layers))") }
         if let batch, batch > 100_000 { throw ValidationError("--batch must be at most 100000 (got \(batch))") }
         if let seq, seq > 100_000 { throw ValidationError("--seq must be at most 100000 (got \(seq))") }
+        if let threads, threads > 1024 { throw ValidationError("--threads must be at most 1024 (got \(threads))") }
         if let runName, runName.isEmpty || runName.hasPrefix(".") || runName.contains("/") {
             throw ValidationError("--run must be a plain folder name, without '/' and not starting with '.' (got '\(runName)')")
         }
