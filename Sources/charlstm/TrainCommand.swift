@@ -155,6 +155,10 @@ struct TrainCommand: ParsableCommand {
                                                  vocabulary: checkpoint.vocabulary, invalidUTF8: invalidUTF8)
         } catch let error as UsageError {
             throw UsageError("cannot resume on this corpus: \(error.description)")
+        } catch CorpusError.notFound(let missing) where corpus.isEmpty {
+            // The run's own corpus, recorded at its start, has been moved or deleted since.
+            throw UsageError("cannot resume \(argument): its corpus \(missing) is gone (no such file or folder); "
+                             + "give the text again: charlstm train FILE... --resume \(argument)")
         }
         return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
                                         run: runFolder, reporter: reporter)
