@@ -16,7 +16,7 @@ final class CrashSafetyTests: XCTestCase {
         try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
         let run = "checkpoints/crash"
         var rng = SeededGenerator(seed: 2024)
-        let trials = 24
+        let trials = 56
         var resumedTrials = 0, checkpointsChecked = 0, killedMidWrite = 0
         for trial in 0..<trials {
             let hasCheckpoint = !RunFolder(path: w.path(run)).stepCheckpoints().isEmpty
@@ -25,8 +25,8 @@ final class CrashSafetyTests: XCTestCase {
                 : ["train", "corpus.txt", "--run", "crash"] + Self.frequentCheckpoints
             if hasCheckpoint { resumedTrials += 1 }
             let command = try w.start(arguments)
-            // From almost at once to well into the run: 20 ms … 1.2 s.
-            usleep(UInt32(20_000 + rng.next() % 1_180_000))
+            // From almost at once (still loading the corpus) to well into the run: 20 ms … 700 ms.
+            usleep(UInt32(20_000 + rng.next() % 680_000))
             let result = command.kill()
             XCTAssertTrue(result.errorLines.isEmpty, "trial \(trial): \(result.stderr)")
             // The writer names its temporary file after its process id.
@@ -71,5 +71,158 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertTrue(line.hasPrefix("charlstm: checkpoints/full/best.safetensors: cannot write it ("), line)
         XCTAssertEqual(w.files(in: "checkpoints/full").filter { $0.hasPrefix(".") }, [], "temporary files left behind")
         XCTAssertEqual(w.files(in: "checkpoints/full").filter { $0.hasSuffix(".safetensors") }, [])
+    }
+
+    /// A tiny run of `steps` steps, checkpointed every 5, in `checkpoints/NAME`.
+    static func tinyRun(_ name: String, steps: Int) -> [String] {
+        ["train", "corpus.txt", "--run", name, "--layers", "1", "--hidden", "12", "--embedding", "6", "--batch", "4",
+         "--seq", "12", "--steps", String(steps), "--eval-every", "5", "--threads", "1"]
+    }
+
+    /// The bytes of every file in the run folder, by name.
+    func snapshot(_ w: Workspace, _ run: String) -> [String: Data] {
+        Dictionary(uniqueKeysWithValues: w.files(in: run).map { ($0, FileManager.default.contents(atPath: w.path("\(run)/\($0)")) ?? Data()) })
+    }
+
+    /// The disk fills up in the middle of a run that already has checkpoints: the run stops
+    /// with one line, every earlier file is byte for byte as it was, and once there is room
+    /// again `--resume` carries on from the last good checkpoint.
+    func testTraining_diskFullMidRunKeepsEarlierCheckpointsAndResumesOnceThereIsRoom() throws {
+        let w = try Workspace()
+        try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
+        XCTAssertEqual(try w.run(Self.tinyRun("full", steps: 10)).status, 0)
+        let run = "checkpoints/full"
+        let before = snapshot(w, run)
+
+        // A checkpoint of this model is ~18 KiB; a 4 KiB file-size limit refuses the next one.
+        let full = try w.run(["train", "--resume", run, "--steps", "20"], shellPrefix: "trap '' XFSZ; ulimit -f 4")
+        XCTAssertEqual(full.status, 1, full.stderr)
+        XCTAssertEqual(full.errorLines.count, 1, full.stderr)
+        XCTAssertTrue(full.errorLines.first?.hasPrefix("charlstm: \(run)/") ?? false, full.stderr)
+        XCTAssertTrue(full.errorLines.first?.contains(": cannot write it (") ?? false, full.stderr)
+        for (name, bytes) in before where name.hasSuffix(".safetensors") {
+            XCTAssertEqual(FileManager.default.contents(atPath: w.path("\(run)/\(name)")), bytes, "\(name) changed")
+            XCTAssertNoThrow(try Checkpoint.read(from: w.path("\(run)/\(name)")), name)
+        }
+        XCTAssertEqual(w.files(in: run).filter { $0.hasPrefix(".") }, [], "temporary files left behind")
+
+        let resumed = try w.run(["train", "--resume", run, "--steps", "20"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed at step 10"), resumed.stderr)
+        XCTAssertEqual(try Checkpoint.read(from: w.path("\(run)/step-00000020.safetensors")).position?.step, 20)
+    }
+
+    /// The run folder stops accepting files while training writes checkpoints every 2 steps:
+    /// one line naming the file it could not write, exit status 1, every checkpoint already
+    /// there still loads, and `--resume` continues once the folder is writable again.
+    func testTraining_runFolderTurnedReadOnlyMidRunStopsWithOneLineAndResumesLater() throws {
+        let w = try Workspace()
+        try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
+        let run = "checkpoints/locked"
+        let command = try w.start(["train", "corpus.txt", "--run", "locked"] + Self.frequentCheckpoints)
+        let deadline = Date().addingTimeInterval(60)
+        while RunFolder(path: w.path(run)).stepCheckpoints().count < 2, command.process.isRunning, Date() < deadline {
+            usleep(10_000)
+        }
+        guard let lock = ReadOnlyFolder(w.path(run)) else {
+            command.kill()
+            throw XCTSkip("this machine cannot make a folder read-only for the test's user (chattr +i unsupported as root)")
+        }
+        defer { lock.release() }
+        guard let stopped = command.wait(timeout: 60) else {
+            command.kill()
+            return XCTFail("training went on for 60 s in a read-only run folder")
+        }
+        XCTAssertEqual(stopped.status, 1, stopped.stderr)
+        XCTAssertEqual(stopped.errorLines.count, 1, stopped.stderr)
+        let line = stopped.errorLines.first ?? ""
+        XCTAssertTrue(line.hasPrefix("charlstm: \(run)/") && line.contains(": cannot write it ("), line)
+        var loaded = 0
+        for name in w.files(in: run) where name.hasSuffix(".safetensors") && !name.hasPrefix(".") {
+            XCTAssertNoThrow(try Checkpoint.read(from: w.path("\(run)/\(name)")), name)
+            loaded += 1
+        }
+        XCTAssertGreaterThanOrEqual(loaded, 2, "\(w.files(in: run))")
+
+        lock.release()
+        let latest = try XCTUnwrap(RunFolder(path: w.path(run)).stepCheckpoints().last)
+        let resumed = try w.run(["train", "--resume", run, "--steps", String(latest.step + 4)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed at step \(latest.step)"), resumed.stderr)
+        XCTAssertEqual(w.files(in: run).filter { $0.hasPrefix(".") }, [], "temporary files left behind")
+        print("read-only run folder (\(lock.method)): stopped with \(line)")
+    }
+
+    /// The corpus file is deleted while training runs: training already holds the text, so
+    /// the run finishes; a later `--resume` names the missing file and says how to go on, and
+    /// giving the text again continues the run.
+    func testTraining_corpusDeletedAfterStartFinishesAndResumeAsksForTheText() throws {
+        let w = try Workspace()
+        let text = GeneratedText.words(600, seed: 5)
+        try w.write(text, to: "corpus.txt")
+        let command = try w.start(Self.tinyRun("gone", steps: 300))
+        let stderrSoFar = { (try? String(contentsOfFile: command.stderrPath, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(60)
+        while !stderrSoFar().contains("training 1×12 LSTM"), command.process.isRunning, Date() < deadline {
+            usleep(5_000)
+        }
+        try FileManager.default.removeItem(atPath: w.path("corpus.txt"))
+        let finished = try XCTUnwrap(command.wait(timeout: 120), "training did not finish")
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        XCTAssertTrue(finished.stderr.contains("stopped at step 300 (budget reached)"), finished.stderr)
+
+        let resume = try w.run(["train", "--resume", "checkpoints/gone", "--steps", "310"])
+        XCTAssertEqual(resume.status, 2, resume.stderr)
+        XCTAssertEqual(resume.errorLines, ["charlstm: cannot resume checkpoints/gone: its corpus corpus.txt is gone (no such file or folder); give the text again: charlstm train FILE... --resume checkpoints/gone"])
+
+        try w.write(text, to: "moved.txt")
+        let again = try w.run(["train", "moved.txt", "--resume", "checkpoints/gone", "--steps", "310"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("resumed at step 300"), again.stderr)
+    }
+}
+
+/// A folder that refuses new files and renames for the test's user. chmod does not stop root,
+/// so as root the folder is made immutable (`chattr +i`); otherwise its write bits are removed.
+/// A probe file checks that writes really fail; `init` returns nil when they do not.
+final class ReadOnlyFolder {
+    let folder: String
+    let method: String
+    private var released = false
+
+    init?(_ folder: String) {
+        self.folder = folder
+        if geteuid() == 0 {
+            method = "chattr +i"
+            guard Self.chattr("+i", folder) else { return nil }
+        } else {
+            method = "chmod a-w"
+            guard chmod(folder, 0o555) == 0 else { return nil }
+        }
+        let probe = (folder as NSString).appendingPathComponent(".probe")
+        if FileManager.default.createFile(atPath: probe, contents: Data()) {
+            try? FileManager.default.removeItem(atPath: probe)
+            release()
+            return nil
+        }
+    }
+
+    /// Makes the folder writable again (idempotent).
+    func release() {
+        guard !released else { return }
+        released = true
+        if method == "chattr +i" { _ = Self.chattr("-i", folder) } else { chmod(folder, 0o755) }
+    }
+
+    deinit { release() }
+
+    private static func chattr(_ flag: String, _ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["chattr", flag, path]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }
