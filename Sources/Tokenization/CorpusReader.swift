@@ -58,8 +58,7 @@ public enum CorpusReader {
     }
 
     private static func walk(_ folder: String, into result: inout [String], visited: inout Set<String>) throws {
-        let real = (folder as NSString).resolvingSymlinksInPath
-        guard visited.insert(real).inserted else { return }
+        guard visited.insert(canonicalPath(folder)).inserted else { return }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
             throw CorpusError.unreadable(path: folder, reason: "cannot list the folder")
@@ -81,6 +80,15 @@ public enum CorpusReader {
     private static func isRegularFile(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The path with every symbolic link resolved, as the kernel resolves it. (Foundation's
+    /// `resolvingSymlinksInPath` on Linux resolves a relative link such as `up -> ..` against
+    /// the wrong folder, so a walk through it never recognised a folder it had seen.)
+    static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// A file is taken for binary when its first 8 KiB hold a NUL byte (as git and grep decide).

@@ -81,6 +81,15 @@ final class CorpusReaderTests: XCTestCase {
         XCTAssertEqual(String(String.UnicodeScalarView(try CorpusReader.read([folder]))), "once")
     }
 
+    /// Relative links back up the tree (`up -> ..`) are loops too, however deep.
+    func testCorpusReader_relativeSymlinkLoopsTerminateAndReadEachFileOnce() throws {
+        try write("a/b/text.txt", "once")
+        try FileManager.default.createSymbolicLink(atPath: path("a/up"), withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: path("a/b/up"), withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(atPath: path("a/b/top"), withDestinationPath: "../..")
+        XCTAssertEqual(try CorpusReader.files(in: [folder]), [path("a/b/text.txt")])
+    }
+
     func testCorpusReader_followsASymlinkToAFolderOutside() throws {
         try write("outside/poem.txt", "verse")
         try FileManager.default.createDirectory(atPath: path("corpus"), withIntermediateDirectories: true)
