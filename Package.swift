@@ -47,7 +47,7 @@ let package = Package(
                           path: "Benchmarks/Throughput", swiftSettings: fastMath),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Kernels"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Kernels"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Network", "Tokenization"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Tokenization", "Checkpoints"]),
