@@ -81,3 +81,30 @@ final class TextGeneratorTests: XCTestCase {
         XCTAssertEqual(skipped, ["Z": 2, "é": 1])
     }
 }
+
+final class SamplingThreadsTests: XCTestCase {
+    override func tearDown() { BLAS.threads = 1 }
+
+    /// The thread count is chosen from the machine's load, so it must not change the text.
+    func testTextGenerator_threadCountDoesNotChangeTheText() {
+        let vocabulary = Vocabulary(building: "abcdefghijklmnopqrstuvwxyz .,\n".unicodeScalars)
+        let configuration = ModelConfiguration(vocabularySize: vocabulary.count, embeddingSize: 16, hiddenSize: 160, layers: 2)
+        let model = CharModel(configuration: configuration, seed: 3)
+        func text(threads: Int) -> String {
+            BLAS.threads = threads
+            let generator = TextGenerator(model: model, vocabulary: vocabulary, settings: SamplingSettings(temperature: 1), seed: 4)
+            var out = String.UnicodeScalarView()
+            generator.continueText(count: 300) { out.append($0); return true }
+            return String(out)
+        }
+        XCTAssertEqual(text(threads: 2), text(threads: 1))
+    }
+
+    func testSamplingModel_threadsOnlyForLargeModelsAndIdleCores() {
+        XCTAssertEqual(SamplingModel.threads(parameters: 240_000, cores: 8, load: 0), 1)
+        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 0.2), 2)
+        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 1.1), 1)
+        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 6.5), 1)
+        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 8, load: 3), 5)
+    }
+}
