@@ -7,7 +7,9 @@ import Kernels
 /// weights instead of two (x·W_ihᵀ and h·W_hhᵀ) halves the BLAS calls and the passes over the
 /// gate vector. The fused weights are stored transposed, (I_l + H) × 4H, because OpenBLAS's
 /// column-walking GEMV kernel runs this shape faster than its dot-product one (about 20% less
-/// time per character on the 2×128 model). Nothing is allocated per character.
+/// time per character on the 2×128 model). When the vocabulary is small, layer 0's input
+/// product takes only V values, W_ih·embedding[v] + biases, so they are computed once into a
+/// table and looked up: layer 0 then multiplies only h. Nothing is allocated per character.
 ///
 /// The fused weights are a copy made at `init`: a state computes with the parameters as they
 /// were then (make a new state after changing them).
@@ -21,6 +23,9 @@ public final class InferenceState {
     private let fusedWeights: [FloatBuffer]
     /// Per layer: b_ih + b_hh, 4H.
     private let biasSums: [FloatBuffer]
+    /// V × 4H: W_ih_l0·embedding[v] + b_ih_l0 + b_hh_l0 for every character v, when the
+    /// vocabulary is small enough for it (then layer 0's `stacked` holds only h).
+    private let inputTable: FloatBuffer?
     /// Per layer, two cell-state buffers used in turn (c(t-1) in one, c(t) into the other):
     /// the gate kernel vectorises only when its input and output cells do not overlap.
     private let cells: [(FloatBuffer, FloatBuffer)]
@@ -37,10 +42,13 @@ public final class InferenceState {
         let c = model.configuration, layout = model.layout, p = model.parameters
         let h = c.hiddenSize
         self.model = model
-        inputSizes = (0..<c.layers).map { $0 == 0 ? c.embeddingSize : h }
+        // The table holds V/E times as many numbers as W_ih_l0: worth it up to four times.
+        let tabulated = c.vocabularySize <= 4 * c.embeddingSize
+        let inputSizes = (0..<c.layers).map { $0 > 0 ? h : (tabulated ? 0 : c.embeddingSize) }
+        self.inputSizes = inputSizes
         stacked = inputSizes.map { FloatBuffer(count: $0 + h) }
         fusedWeights = (0..<c.layers).map { l in
-            let input = l == 0 ? c.embeddingSize : h, width = input + h
+            let input = inputSizes[l], width = input + h
             let ih = layout.offset("lstm.weight_ih_l\(l)"), hh = layout.offset("lstm.weight_hh_l\(l)")
             let fused = FloatBuffer(count: 4 * h * width)
             for row in 0..<4 * h {
@@ -52,6 +60,17 @@ public final class InferenceState {
         biasSums = (0..<c.layers).map { l in
             let ih = layout.offset("lstm.bias_ih_l\(l)"), hh = layout.offset("lstm.bias_hh_l\(l)")
             return FloatBuffer((0..<4 * h).map { p[ih + $0] + p[hh + $0] })
+        }
+        if tabulated {
+            let table = FloatBuffer(count: c.vocabularySize * 4 * h)
+            for v in 0..<c.vocabularySize { (table.pointer + v * 4 * h).update(from: biasSums[0].pointer, count: 4 * h) }
+            BLAS.gemm(transposeB: true, m: c.vocabularySize, n: 4 * h, k: c.embeddingSize,
+                      p.pointer + layout.offset("embedding.weight"), lda: c.embeddingSize,
+                      p.pointer + layout.offset("lstm.weight_ih_l0"), ldb: c.embeddingSize,
+                      beta: 1, table.pointer, ldc: 4 * h)
+            inputTable = table
+        } else {
+            inputTable = nil
         }
         cells = (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) }
         gates = FloatBuffer(count: 4 * h)
@@ -73,12 +92,18 @@ public final class InferenceState {
     public func step(_ token: Int32, computeLogits: Bool = true) {
         let c = model.configuration, p = model.parameters.pointer
         let h = c.hiddenSize
-        stacked[0].pointer.update(from: p + embeddingOffset + Int(token) * c.embeddingSize, count: c.embeddingSize)
+        if inputTable == nil {
+            stacked[0].pointer.update(from: p + embeddingOffset + Int(token) * c.embeddingSize, count: c.embeddingSize)
+        }
         cellFlip.toggle()
         for l in 0..<c.layers {
             let input = inputSizes[l], x = stacked[l].pointer, hidden = x + input
             let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
-            gates.pointer.update(from: biasSums[l].pointer, count: 4 * h)
+            if l == 0, let table = inputTable {
+                gates.pointer.update(from: table.pointer + Int(token) * 4 * h, count: 4 * h)
+            } else {
+                gates.pointer.update(from: biasSums[l].pointer, count: 4 * h)
+            }
             BLAS.gemv(transpose: true, rows: input + h, columns: 4 * h, fusedWeights[l].pointer, lda: 4 * h, x, beta: 1, gates.pointer)
             LSTMLayer.gateForward(gates: gates.pointer, bias: zeros.pointer, hidden: h, previousCell: previousCell.pointer,
                                   cell: cell.pointer, tanhCell: nil, output: hidden)
