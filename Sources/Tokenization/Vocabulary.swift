@@ -95,8 +95,14 @@ public func visibleCharacter(_ s: Unicode.Scalar) -> String {
     case "\r": shown = "\\r"
     case " ": shown = " "
     default:
-        shown = s.properties.generalCategory == .control || s.properties.generalCategory == .format
-            ? "" : String(s)
+        shown = invisibleCategories.contains(s.properties.generalCategory) ? "" : String(s)
     }
     return shown.isEmpty ? code : "'\(shown)' (\(code))"
 }
+
+/// Characters shown by code point alone: they are invisible, break the message's line, or
+/// combine with the quote mark before them.
+private let invisibleCategories: Set<Unicode.GeneralCategory> = [
+    .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .nonspacingMark,
+    .enclosingMark, .spacingMark, .privateUse, .surrogate, .unassigned,
+]

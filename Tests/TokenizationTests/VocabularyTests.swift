@@ -85,5 +85,10 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(visibleCharacter("\u{0}"), "U+0000")
         XCTAssertEqual(visibleCharacter("\u{200B}"), "U+200B")        // zero-width space: a format character
         XCTAssertEqual(visibleCharacter("\u{1F600}"), "'😀' (U+1F600)")
+        XCTAssertEqual(visibleCharacter(" "), "' ' (U+0020)")
+        XCTAssertEqual(visibleCharacter("\u{2028}"), "U+2028")        // line separator: would break the line
+        XCTAssertEqual(visibleCharacter("\u{A0}"), "U+00A0")          // no-break space: looks like a space
+        XCTAssertEqual(visibleCharacter("\u{301}"), "U+0301")         // combining accent: would sit on the quote
+        XCTAssertEqual(visibleCharacter("\u{E000}"), "U+E000")        // private use
     }
 }
