@@ -73,6 +73,41 @@ final class UTF8DecoderTests: XCTestCase {
         assertInvalid(Array("é".utf8) + [0xA9], at: 2)        // one continuation too many
     }
 
+    /// Text in 1- to 4-byte characters, with the byte offset where each character starts.
+    let mixedText = String(repeating: "a é € 𝄞\n", count: 20)
+    var boundaries: [Int] {
+        var offsets = [0]
+        for s in mixedText.unicodeScalars { offsets.append(offsets.last! + String(s).utf8.count) }
+        return offsets
+    }
+
+    func testUTF8Decoder_badByteInsertedAtEveryCharacterBoundaryIsReportedThere() {
+        let bytes = Array(mixedText.utf8)
+        for offset in boundaries.dropLast() {
+            for bad: UInt8 in [0xFF, 0x80, 0xC0] {
+                assertInvalid(Array(bytes[..<offset]) + [bad] + Array(bytes[offset...]), at: offset)
+            }
+        }
+    }
+
+    func testUTF8Decoder_textCutAtEveryByteIsValidExactlyAtCharacterBoundaries() {
+        let bytes = Array(mixedText.utf8)
+        let starts = boundaries
+        for cut in 0...bytes.count {
+            if starts.contains(cut) {
+                XCTAssertEqual(try decode(Array(bytes[..<cut])).get().count, starts.firstIndex(of: cut)!)
+            } else {
+                // Cut inside a character: the error is where that character starts.
+                assertInvalid(Array(bytes[..<cut]), at: starts.last { $0 < cut }!)
+            }
+        }
+    }
+
+    func testUTF8Decoder_hugeSingleLineDecodesInFull() {
+        let line = [UInt8](repeating: 0x61, count: 8 << 20) + Array("é".utf8)
+        XCTAssertEqual(try decode(line).get().count, (8 << 20) + 1)
+    }
+
     func testUTF8Decoder_reportsTheFirstBadSequenceOnly() {
         assertInvalid(Array("€€".utf8) + [0xFF] + Array("x".utf8) + [0xC0], at: 6)
     }
