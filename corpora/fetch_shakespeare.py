@@ -84,7 +84,7 @@ def main():
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="where to write the text (default: %(default)s)")
     parser.add_argument("--force", action="store_true", help="rebuild even if the output is already there and correct")
     arguments = parser.parse_args()
-    output = arguments.output
+    output = os.path.relpath(arguments.output)
 
     if not arguments.force and os.path.exists(output):
         with open(output, "rb") as file:

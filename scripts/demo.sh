@@ -13,16 +13,19 @@ sample=$folder/sample.txt
 
 say() { printf '\n== %s\n' "$*"; }
 
-if [[ ! -f $corpus ]]; then
+# Downloads and builds the corpus when it is not there yet (training needs it, sampling not).
+fetch_corpus() {
+    [[ -f $corpus ]] && return
     if ! python3 -m pip --version >/dev/null 2>&1; then
         scripts/ensure-debian-packages.sh python3 python3-pip
     fi
     say "fetching the default corpus"
     python3 corpora/fetch_shakespeare.py
-fi
+}
 
 if compgen -G "$folder/step-*.safetensors" >/dev/null; then
     if [[ -n ${RESUME:-} ]]; then
+        fetch_corpus
         say "training $folder for $minutes more minutes (Ctrl-C stops and keeps the model)"
         "$charlstm" train --resume "$folder" --minutes "$minutes"
     else
@@ -30,6 +33,7 @@ if compgen -G "$folder/step-*.safetensors" >/dev/null; then
         "$charlstm" info "$folder"
     fi
 else
+    fetch_corpus
     say "training a 2×128 LSTM on $corpus for $minutes minutes (Ctrl-C stops early and keeps the model)"
     "$charlstm" train "$corpus" --run "$run" --layers 2 --hidden 128 --batch 50 --seq 50 \
         --minutes "$minutes" --eval-every 1000
