@@ -104,6 +104,22 @@ final class GenerateCommandTests: SampledModelTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("charlstm: cannot write to standard output (No space left on device)"), run.stderr)
     }
 
+    /// Ctrl-C stops a long generation: status 130, and with --output nothing is written.
+    func testGenerate_interruptedOutputWritesNothing() throws {
+        let command = try workspace.start(["generate", "--checkpoint", "checkpoints/tiny", "--length", "100000000",
+                                           "--output", "long.txt"])
+        let deadline = Date().addingTimeInterval(30)
+        while !workspace.files(in: ".").contains(where: { $0.hasPrefix(".long.txt.tmp-") }) && Date() < deadline {
+            usleep(20_000)
+        }
+        usleep(300_000)
+        kill(command.process.processIdentifier, SIGINT)
+        let run = try XCTUnwrap(command.wait(timeout: 30))
+        XCTAssertEqual(run.status, 130, run.stderr)
+        XCTAssertTrue(run.stderr.contains("charlstm: interrupted; nothing written to long.txt"), run.stderr)
+        XCTAssertFalse(workspace.files(in: ".").contains { $0.contains("long.txt") })
+    }
+
     func testGenerate_unknownPromptCharacterExits2NamingIt() throws {
         let run = try generate(["--prompt", "the Zoo", "--length", "10"])
         XCTAssertEqual(run.status, 2)
