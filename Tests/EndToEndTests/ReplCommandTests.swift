@@ -4,7 +4,7 @@ import Foundation
 /// `charlstm repl` through the real binary: on a pseudo-terminal as a person uses it, and
 /// through a pipe as a script does. The model is the tiny one the generate tests train.
 final class ReplCommandTests: SampledModelTestCase {
-    func testRepl_onATerminal_streamsTextTakesCommandsSurvivesCtrlCAndKeepsHistory() throws {
+    func testRepl_onATerminal_streamsTextTakesCommandsSurvivesCtrlCCompletesAndKeepsHistory() throws {
         let state = workspace.path("state")
         let terminal = try PseudoTerminal(["repl", "--checkpoint", "checkpoints/tiny", "--seed", "3", "--length", "40"],
                                           in: workspace.folder,
@@ -52,11 +52,21 @@ final class ReplCommandTests: SampledModelTestCase {
         XCTAssertNotNil(terminal.waitFor("seed 3"))
         XCTAssertNotNil(terminal.waitFor("> "))
 
+        // Tab completes command names, and paths after :load.
+        terminal.type(":inf\t\r")
+        XCTAssertNotNil(terminal.waitFor("checkpoint  checkpoints/tiny/best.safetensors"))
+        XCTAssertNotNil(terminal.waitFor("> "))
+        terminal.type(":load check\t")
+        XCTAssertNotNil(terminal.waitFor("checkpoints/"))
+        terminal.type("tiny\r")
+        XCTAssertNotNil(terminal.waitFor("loaded checkpoints/tiny/best.safetensors"))
+        XCTAssertNotNil(terminal.waitFor("> "))
+
         // Ctrl-D on an empty line leaves with status 0 and the history written.
         terminal.type("\u{04}")
         XCTAssertEqual(terminal.waitForExit(), 0)
         let history = try String(contentsOfFile: state + "/charlstm/history", encoding: .utf8)
-        for line in ["the king", ":temp 0.5", ":len 10000000", ":settings", ":seed"] {
+        for line in ["the king", ":temp 0.5", ":len 10000000", ":settings", ":seed", ":info ", ":load checkpoints/tiny"] {
             XCTAssertTrue(history.components(separatedBy: "\n").contains(line), "\(line) missing from history: \(history)")
         }
         XCTAssertFalse(history.contains(":len 5"), history)
