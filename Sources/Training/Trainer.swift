@@ -199,11 +199,14 @@ public final class Trainer {
 
         while true {
             if budgetReached(sessionStart: sessionStart) || Interrupt.requested { break }
+            // The step that fails is this one, whether or not `step` got as far as updating
+            // (a finite but exploding loss is only judged here, after the update).
+            let thisStep = position.step + 1
             let loss = step()
             gradientNorm = loss.gradientNorm
             guard !isExploding(loss.mean), gradientNorm.isFinite else {
                 let what = isExploding(loss.mean) ? "loss \(loss.mean)" : "gradient norm \(gradientNorm)"
-                return diverged(what, atStep: position.step + 1)
+                return diverged(what, atStep: thisStep)
             }
             charsSinceMark += charsPerStep
             let now = Date()

@@ -94,6 +94,13 @@ final class TrainRunTests: XCTestCase {
         XCTAssertFalse(files(in: "boom").contains { $0.hasSuffix(".safetensors") }, "\(files(in: "boom"))")
     }
 
+    /// The step named is the one whose loss blew up: with a budget of 2 steps it cannot be 3.
+    func testTrain_divergenceNamesTheStepThatBlewUp() throws {
+        let result = try w.run(["train", "text.txt", "--run", "two", "--lr", "1e3", "--steps", "2", "--eval-every", "0"] + tinyModel)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.errorLines.first?.hasPrefix("charlstm: training diverged at step 2 (loss ") ?? false, result.stderr)
+    }
+
     func testTrain_divergingResumeKeepsTheLastGoodCheckpointsUntouched() throws {
         try trainShortRun("tiny")
         let before = Dictionary(uniqueKeysWithValues: files(in: "tiny").map { ($0, bytes("checkpoints/tiny/\($0)")) })
