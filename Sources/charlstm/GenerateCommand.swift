@@ -44,7 +44,7 @@ struct GenerateCommand: ParsableCommand {
         var progress = file != nil && Terminal.stderrIsTerminal ? GenerationProgress(total: count * length) : nil
         var samples = [String]()
         let started = DispatchTime.now().uptimeNanoseconds
-        Interrupt.install()
+        Interrupt.install(terminate: true)
 
         for index in 0..<count {
             if count > 1 {
@@ -76,7 +76,7 @@ struct GenerateCommand: ParsableCommand {
         if Interrupt.requested {
             file?.abandon()
             Terminal.note("charlstm: interrupted" + (output.map { "; nothing written to \($0)" } ?? ""))
-            throw ExitCode(130)
+            throw ExitCode(Interrupt.exitStatus)
         }
         if let file, let output {
             if let failure = text?.failure { try file.fail(failure) }

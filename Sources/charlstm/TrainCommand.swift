@@ -100,7 +100,7 @@ struct TrainCommand: ParsableCommand {
         // A resumed run keeps its thread count unless told otherwise: a different split of the
         // matrix multiplies may round differently, and exact resume means the same numbers.
         Parallel.configure(threads: trainer.configuration.threads)
-        Interrupt.install()
+        Interrupt.install(terminate: true)
         reporter.started(trainer)
         let outcome = try trainer.train()
         reporter.finished(trainer, outcome)

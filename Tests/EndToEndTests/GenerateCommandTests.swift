@@ -106,6 +106,15 @@ final class GenerateCommandTests: SampledModelTestCase {
 
     /// Ctrl-C stops a long generation: status 130, and with --output nothing is written.
     func testGenerate_interruptedOutputWritesNothing() throws {
+        try assertStoppedOutputWritesNothing(signal: SIGINT)
+    }
+
+    /// SIGTERM likewise (status 143), and no temporary file is left in the user's folder.
+    func testGenerate_terminatedOutputWritesNothing() throws {
+        try assertStoppedOutputWritesNothing(signal: SIGTERM)
+    }
+
+    func assertStoppedOutputWritesNothing(signal: Int32) throws {
         let command = try workspace.start(["generate", "--checkpoint", "checkpoints/tiny", "--length", "100000000",
                                            "--output", "long.txt"])
         let deadline = Date().addingTimeInterval(30)
@@ -113,9 +122,9 @@ final class GenerateCommandTests: SampledModelTestCase {
             usleep(20_000)
         }
         usleep(300_000)
-        kill(command.process.processIdentifier, SIGINT)
+        kill(command.process.processIdentifier, signal)
         let run = try XCTUnwrap(command.wait(timeout: 30))
-        XCTAssertEqual(run.status, 130, run.stderr)
+        XCTAssertEqual(run.status, 128 + signal, run.stderr)
         XCTAssertTrue(run.stderr.contains("charlstm: interrupted; nothing written to long.txt"), run.stderr)
         XCTAssertFalse(workspace.files(in: ".").contains { $0.contains("long.txt") })
     }

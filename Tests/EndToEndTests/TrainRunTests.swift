@@ -122,6 +122,15 @@ final class TrainRunTests: XCTestCase {
     }
 
     func testTrain_ctrlCStopsCleanlyAndSavesACheckpoint() throws {
+        try assertStopsCleanlyAndSaves(on: SIGINT)
+    }
+
+    /// SIGTERM (a scheduler, `kill`, a shutdown) is treated as Ctrl-C: the run saves and stops.
+    func testTrain_sigtermStopsCleanlyAndSavesACheckpoint() throws {
+        try assertStopsCleanlyAndSaves(on: SIGTERM)
+    }
+
+    func assertStopsCleanlyAndSaves(on signal: Int32) throws {
         let command = try w.start(["train", "text.txt", "--run", "stopped", "--minutes", "10", "--eval-every", "0"]
                                   + tinyModel)
         let stderrSoFar = { (try? String(contentsOfFile: command.stderrPath, encoding: .utf8)) ?? "" }
@@ -132,10 +141,10 @@ final class TrainRunTests: XCTestCase {
         }
         usleep(300_000)
         XCTAssertTrue(command.process.isRunning, stderrSoFar())
-        kill(command.process.processIdentifier, SIGINT)
+        kill(command.process.processIdentifier, signal)
         guard let result = command.wait(timeout: 60) else {
             command.kill()
-            return XCTFail("still running 60 s after Ctrl-C")
+            return XCTFail("still running 60 s after signal \(signal)")
         }
 
         XCTAssertEqual(command.process.terminationReason, .exit, result.stderr)
