@@ -28,8 +28,17 @@ struct GenerateCommand: ParsableCommand {
 
     static let defaultLength = 2000
 
+    /// The most characters `--json` holds: its samples are kept in memory until the end.
+    static let maximumJSONCharacters = 100_000_000
+
     func validate() throws {
         if count < 1 { throw ValidationError("--count must be an integer ≥ 1, got \(count)") }
+        if json {
+            let (total, overflow) = count.multipliedReportingOverflow(by: sampling.length ?? Self.defaultLength)
+            if overflow || total > Self.maximumJSONCharacters {
+                throw ValidationError("--json keeps the samples in memory: --count × --length must be at most \(Self.maximumJSONCharacters) characters; write more with --output instead")
+            }
+        }
     }
 
     func run() throws {

@@ -153,6 +153,8 @@ final class GenerateCommandTests: SampledModelTestCase {
             (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
             (["--length", "-1"], "--length must be an integer ≥ 0"),
             (["--count", "0"], "--count must be an integer ≥ 1"),
+            (["--json", "--count", "1000", "--length", "1000000"], "--json keeps the samples in memory"),
+            (["--json", "--count", "9223372036854775807", "--length", "2"], "--json keeps the samples in memory"),
         ]
         for (arguments, message) in cases {
             let run = try generate(arguments)
