@@ -194,8 +194,7 @@ public struct Checkpoint {
             throw CheckpointProblem("its vocabulary has \(vocabulary.count) characters but the model expects \(configuration.vocabularySize)")
         }
         let layout = ParameterLayout(configuration)
-        let parameters = FloatBuffer(count: layout.totalCount)
-        try fill(parameters, prefix: "", layout: layout, from: contents)
+        let parameters = try buffer(prefix: "", layout: layout, from: contents)
 
         var optimizer: Optimizer?
         if let text = meta["optimizer"] {
@@ -204,9 +203,7 @@ public struct Checkpoint {
             }
             var moments = [String: FloatBuffer]()
             for name in state.kind.momentNames {
-                let buffer = FloatBuffer(count: layout.totalCount)
-                try fill(buffer, prefix: "optimizer.\(name).", layout: layout, from: contents)
-                moments[name] = buffer
+                moments[name] = try buffer(prefix: "optimizer.\(name).", layout: layout, from: contents)
             }
             optimizer = Optimizer(kind: state.kind, parameterCount: layout.totalCount, step: state.step, moments: moments)
         }
@@ -252,8 +249,10 @@ public struct Checkpoint {
                           carriedState: carried, carriedStateShape: carriedShape)
     }
 
-    private static func fill(_ buffer: FloatBuffer, prefix: String, layout: ParameterLayout,
-                             from contents: SafeTensors.Contents) throws {
+    /// The layout's tensors (under `prefix`) gathered into one buffer. Every tensor is checked
+    /// first, so the buffer is only allocated when the file really holds that many values: a
+    /// header that claims a huge model over small tensors is refused, not allocated.
+    private static func buffer(prefix: String, layout: ParameterLayout, from contents: SafeTensors.Contents) throws -> FloatBuffer {
         for t in layout.tensors {
             guard let stored = contents.tensors[prefix + t.name] else {
                 throw CheckpointProblem("tensor \(prefix + t.name) is missing")
@@ -264,8 +263,12 @@ public struct Checkpoint {
             guard stored.values.allSatisfy(\.isFinite) else {
                 throw CheckpointProblem("tensor \(prefix + t.name) holds NaN or infinite values")
             }
-            stored.values.withUnsafeBufferPointer { buffer.at(t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
+        let buffer = FloatBuffer(count: layout.totalCount)
+        for t in layout.tensors {
+            contents.tensors[prefix + t.name]!.values.withUnsafeBufferPointer { buffer.at(t.offset).update(from: $0.baseAddress!, count: t.count) }
+        }
+        return buffer
     }
 }
 

@@ -179,6 +179,28 @@ final class CheckpointFormatTests: XCTestCase {
         try assertRefused(try rewritingHeader(dropChecksum: true, setTensor("decoder.bias", "data_offsets", "0-40")), "malformed")
     }
 
+    /// Sizes that would need terabytes are refused from the header alone, before anything of
+    /// that size is allocated: the length prefix, the model's dimensions, the vocabulary.
+    func testCheckpointReader_refusesEnormousDeclaredSizesWithoutAllocatingThem() throws {
+        var huge = Data()
+        withUnsafeBytes(of: UInt64(1 << 62).littleEndian) { huge.append(contentsOf: $0) }
+        try assertRefused(huge + Data("{}".utf8), "declare")
+        let model = try XCTUnwrap(try SafeTensors.decode(CheckpointSample.bytes).metadata["model"])
+        let cases: [([String: Int], String)] = [
+            (["hiddenSize": 1 << 40], "--hidden must be between"), (["embeddingSize": 1 << 40], "--embedding must be between"),
+            (["vocabularySize": 1 << 40], "the model expects"), (["layers": 1 << 40], "--layers must be between"),
+            (["hiddenSize": Int.max / 2], "--hidden must be between"),
+            // Within every bound, yet 2^37 weights (512 GiB) that the file does not hold.
+            (["hiddenSize": 16384, "embeddingSize": 16384, "layers": 64], "expected"),
+        ]
+        for (fields, why) in cases {
+            var edited = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(model.utf8)) as? [String: Any])
+            for (field, value) in fields { edited[field] = value }
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: edited, options: [.sortedKeys]), as: UTF8.self)
+            try assertRefused(try rewritingHeader(dropChecksum: true, setMetadata("model", json)), why)
+        }
+    }
+
     func testCheckpointReader_refusesUnknownFormatVersionsAndForeignFiles() throws {
         try assertRefused(try rewritingHeader(setMetadata("format_version", "2")), "format version 2 is not supported")
         try assertRefused(try rewritingHeader(setMetadata("format_version", nil)), "not a CharLSTM checkpoint")
