@@ -48,6 +48,24 @@ public struct RunFolder {
         for name in names where AtomicFile.isTemporaryName(name) { try? FileManager.default.removeItem(atPath: file(name)) }
     }
 
+    /// Claims the run for this process until it exits, so that two `charlstm train` processes
+    /// never write one run (the second would interleave checkpoints and delete the first one's
+    /// temporary files). The claim is an advisory lock (flock) on the folder itself, which the
+    /// kernel drops when the process ends however it ends: a kill -9 leaves no stale lock.
+    /// Returns false when another process holds the run.
+    public func claimForThisProcess() -> Bool {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        // A folder that cannot be opened cannot be written either; that failure is reported
+        // by the first write, with the reason.
+        guard fd >= 0 else { return true }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return false
+        }
+        // The descriptor stays open on purpose: the lock lives as long as the process.
+        return true
+    }
+
     public static func isFolder(_ path: String) -> Bool {
         var isFolder: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue

@@ -56,6 +56,7 @@ public enum TrainingSetup {
             throw UsageError("\(run.path) already holds a run: continue it with --resume \(run.path), or choose another --run name")
         }
         try createFolder(run.path)
+        try claim(run)
         let model = CharModel(configuration: modelConfiguration, seed: training.seed)
         let optimizer = Optimizer(kind: training.optimizer, parameterCount: model.parameterCount)
         let position = TrainingPosition(step: 0, epoch: 0, stepInEpoch: 0,
@@ -81,10 +82,17 @@ public enum TrainingSetup {
         if position.stepInEpoch > 0, checkpoint.carriedStateShape.first != training.batch {
             throw UsageError("\(path) stopped mid-epoch but holds no carried state for its \(training.batch) streams, so it cannot be resumed exactly")
         }
+        try claim(run)
         run.removeAbandonedTemporaryFiles()
         return Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
                        optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
                        trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter)
+    }
+
+    static func claim(_ run: RunFolder) throws {
+        guard run.claimForThisProcess() else {
+            throw UsageError("\(run.path) is being trained by another charlstm process right now; wait for it to finish (or stop it with Ctrl-C), or choose another --run name")
+        }
     }
 
     static func createFolder(_ path: String) throws {

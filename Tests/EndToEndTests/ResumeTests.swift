@@ -97,6 +97,29 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: newest).position?.step, 10, "the run rewrote the damaged step")
     }
 
+    /// Two processes never train one run: a resume (or a new run of the same name) while the
+    /// run is being trained is refused in one line, and the running one carries on unharmed.
+    func testResume_whileAnotherProcessTrainsTheRunIsRefused() throws {
+        let w = try makeWorkspace()
+        let first = try w.start(["train", "corpus.txt", "--run", "busy", "--steps", "1000000", "--eval-every", "2",
+                                 "--layers", "1", "--hidden", "8", "--embedding", "4", "--batch", "4", "--seq", "8", "--threads", "1"])
+        let deadline = Date().addingTimeInterval(60)
+        while RunFolder(path: w.path("checkpoints/busy")).stepCheckpoints().isEmpty, first.process.isRunning, Date() < deadline {
+            usleep(10_000)
+        }
+        let second = try w.run(["train", "--resume", "checkpoints/busy", "--steps", "1000000"])
+        XCTAssertEqual(second.status, 2, second.stderr)
+        XCTAssertEqual(second.errorLines, ["charlstm: checkpoints/busy is being trained by another charlstm process right now; wait for it to finish (or stop it with Ctrl-C), or choose another --run name"])
+        XCTAssertTrue(first.process.isRunning, "the first run was disturbed")
+
+        kill(first.process.processIdentifier, SIGINT)
+        let stopped = try XCTUnwrap(first.wait(timeout: 60))
+        XCTAssertEqual(stopped.status, 0, stopped.stderr)
+        let latest = try XCTUnwrap(RunFolder(path: w.path("checkpoints/busy")).stepCheckpoints().last)
+        let resumed = try w.run(["train", "--resume", "checkpoints/busy", "--steps", String(latest.step + 2)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    }
+
     func testResume_ofAFolderWithoutCheckpointsIsRefused() throws {
         let w = try makeWorkspace()
         try FileManager.default.createDirectory(atPath: w.path("checkpoints/empty"), withIntermediateDirectories: true)
