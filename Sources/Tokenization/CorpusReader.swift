@@ -108,7 +108,9 @@ public enum CorpusReader {
         var scalars = [Unicode.Scalar]()
         for file in files {
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) } catch {
+            // Read, not memory-mapped: a mapped file that shrinks while it is decoded (the user
+            // rewrites the corpus as training starts) kills the process with SIGBUS.
+            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
                 throw CorpusError.unreadable(path: file, reason: (error as NSError).localizedDescription)
             }
             scalars.reserveCapacity(scalars.count + data.count)

@@ -153,6 +153,28 @@ final class CrashSafetyTests: XCTestCase {
         print("read-only run folder (\(lock.method)): stopped with \(line)")
     }
 
+    /// The corpus file is emptied in place while training is still reading it (an editor or a
+    /// script rewriting it): whatever was read is used, or one line says what is wrong — never
+    /// a crash (a memory-mapped read died with SIGBUS here).
+    func testTraining_corpusTruncatedWhileBeingReadNeverCrashes() throws {
+        let w = try Workspace()
+        let text = String(repeating: GeneratedText.words(20_000, seed: 6), count: 80)
+        var outcomes = [Int32]()
+        for (trial, delay) in [20_000, 60_000, 150_000].enumerated() {
+            try w.write(text, to: "big.txt")
+            let command = try w.start(["train", "big.txt", "--run", "t\(trial)", "--steps", "2", "--eval-every", "0",
+                                       "--layers", "1", "--hidden", "8", "--embedding", "4", "--batch", "4", "--seq", "8"])
+            usleep(UInt32(delay))
+            try FileHandle(forWritingTo: URL(fileURLWithPath: w.path("big.txt"))).truncate(atOffset: 0)
+            let result = try XCTUnwrap(command.wait(timeout: 300))
+            XCTAssertEqual(command.process.terminationReason, .exit, "trial \(trial) died by signal \(result.status)")
+            XCTAssertTrue([0, 2].contains(result.status), result.stderr)
+            if result.status == 2 { XCTAssertEqual(result.stderrLines.count, 1, result.stderr) }
+            outcomes.append(result.status)
+        }
+        print("corpus truncated while being read: 3 trials, exit statuses \(outcomes), no signal")
+    }
+
     /// The corpus file is deleted while training runs: training already holds the text, so
     /// the run finishes; a later `--resume` names the missing file and says how to go on, and
     /// giving the text again continues the run.
