@@ -139,7 +139,9 @@ public struct Checkpoint {
     /// the file; nothing half-loaded is ever returned.
     public static func read(from path: String) throws -> Checkpoint {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+        // Read, not memory-mapped: a mapped file that shrinks while it is decoded (copied over
+        // in place by `cp`) kills the process with SIGBUS.
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             var isFolder: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
                 throw CheckpointError(path: path, problem: "no such file")

@@ -175,6 +175,31 @@ final class CrashSafetyTests: XCTestCase {
         print("corpus truncated while being read: 3 trials, exit statuses \(outcomes), no signal")
     }
 
+    /// A checkpoint emptied in place while `info` reads it (`cp` over it truncates first): one
+    /// line saying it is damaged, or the whole file was read first — never a crash.
+    func testCheckpoint_truncatedWhileBeingReadNeverCrashes() throws {
+        let w = try Workspace()
+        try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
+        // A 40 MB checkpoint, so reading it takes long enough to be caught in the middle.
+        let train = try w.run(["train", "corpus.txt", "--run", "big", "--layers", "2", "--hidden", "512", "--batch", "2",
+                               "--seq", "4", "--steps", "1", "--eval-every", "1", "--threads", "1"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let original = try Data(contentsOf: URL(fileURLWithPath: w.path("checkpoints/big/best.safetensors")))
+        var outcomes = [Int32]()
+        for (trial, delay) in [5_000, 20_000, 50_000, 100_000].enumerated() {
+            try original.write(to: URL(fileURLWithPath: w.path("copy.safetensors")))
+            let command = try w.start(["info", "copy.safetensors"])
+            usleep(UInt32(delay))
+            try FileHandle(forWritingTo: URL(fileURLWithPath: w.path("copy.safetensors"))).truncate(atOffset: 0)
+            let result = try XCTUnwrap(command.wait(timeout: 120))
+            XCTAssertEqual(command.process.terminationReason, .exit, "trial \(trial) died by signal \(result.status)")
+            XCTAssertTrue([0, 2].contains(result.status), result.stderr)
+            if result.status == 2 { XCTAssertEqual(result.stderrLines.count, 1, result.stderr) }
+            outcomes.append(result.status)
+        }
+        print("checkpoint truncated while being read: 4 trials, exit statuses \(outcomes), no signal")
+    }
+
     /// The corpus file is deleted while training runs: training already holds the text, so
     /// the run finishes; a later `--resume` names the missing file and says how to go on, and
     /// giving the text again continues the run.
