@@ -2,14 +2,15 @@ import Foundation
 
 /// Ctrl-C handling for long-running work: the first SIGINT asks the work to stop at a safe
 /// point (it polls `requested`); a second one, while the first is still pending, exits at once.
-/// SIGTERM (`kill`, a job scheduler, a system shutdown) is handled the same way when asked,
-/// so an overnight run that is told to stop saves its progress instead of dying mid-epoch.
+/// SIGTERM (`kill`, a job scheduler, a system shutdown) and SIGHUP (the terminal or the SSH
+/// session closed) are handled the same way when asked, so an overnight run that is told to
+/// stop saves its progress instead of dying mid-epoch.
 public enum Interrupt {
     /// Set from the signal handler; read by the work loop. Word-sized stores are atomic here.
     nonisolated(unsafe) private static var pending: sig_atomic_t = 0
     nonisolated(unsafe) private static var hardExit = true
 
-    /// Installs the handler for SIGINT, and with `terminate` for SIGTERM too. With
+    /// Installs the handler for SIGINT, and with `terminate` for SIGTERM and SIGHUP too. With
     /// `secondExits`, a second signal before `clear()` ends the process with status 128 + its
     /// number (130 for SIGINT), the shell convention for death by a signal.
     public static func install(secondExits: Bool = true, terminate: Bool = false) {
@@ -23,7 +24,10 @@ public enum Interrupt {
             Interrupt.pending = number
         }
         signal(SIGINT, handler)
-        if terminate { signal(SIGTERM, handler) }
+        if terminate {
+            signal(SIGTERM, handler)
+            signal(SIGHUP, handler)
+        }
     }
 
     /// Whether Ctrl-C was pressed (or SIGTERM came) since the last `clear()`.

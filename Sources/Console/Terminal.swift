@@ -8,12 +8,19 @@ public enum Terminal {
 
     /// Writes a line to stderr.
     public static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeError(message + "\n")
     }
 
-    /// Writes raw text to stderr with no newline.
+    /// Writes raw text to stderr with no newline. Best effort: a stderr that has gone away (a
+    /// closed pipe, a dead terminal) must not end a training run, and FileHandle.write would
+    /// trap on the error.
     public static func writeError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        var bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.write(2, $0.baseAddress! + written, $0.count - written) }
+            if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { return }
+        }
     }
 }
 

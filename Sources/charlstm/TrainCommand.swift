@@ -101,6 +101,9 @@ struct TrainCommand: ParsableCommand {
         // matrix multiplies may round differently, and exact resume means the same numbers.
         Parallel.configure(threads: trainer.configuration.threads)
         Interrupt.install(terminate: true)
+        // Output is only a report on the run: when stderr or stdout is a pipe whose reader has
+        // gone (`| head`, a closed `| tee`), the writes fail quietly and training carries on.
+        signal(SIGPIPE, SIG_IGN)
         reporter.started(trainer)
         let outcome = try trainer.train()
         reporter.finished(trainer, outcome)

@@ -130,6 +130,32 @@ final class TrainRunTests: XCTestCase {
         try assertStopsCleanlyAndSaves(on: SIGTERM)
     }
 
+    /// SIGHUP (the terminal or SSH session closed) too.
+    func testTrain_sighupStopsCleanlyAndSavesACheckpoint() throws {
+        try assertStopsCleanlyAndSaves(on: SIGHUP)
+    }
+
+    /// stderr is a pipe whose reader goes away early (`2>&1 | head`): the run carries on
+    /// silently and finishes with its checkpoints, instead of dying by SIGPIPE.
+    func testTrain_closedOutputPipeDoesNotEndTheRun() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Workspace.binary)
+        process.arguments = ["train", "text.txt", "--run", "piped", "--steps", "3000", "--eval-every", "500"] + tinyModel
+        process.currentDirectoryURL = URL(fileURLWithPath: w.folder)
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        try process.run()
+        // Read the first bytes, as `head -c` would, then close the reading end.
+        _ = pipe.fileHandleForReading.readData(ofLength: 16)
+        try pipe.fileHandleForReading.close()
+        try pipe.fileHandleForWriting.close()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, "killed by signal \(process.terminationStatus)")
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertNoThrow(try Checkpoint.read(from: w.path("checkpoints/piped/step-00003000.safetensors")))
+    }
+
     func assertStopsCleanlyAndSaves(on signal: Int32) throws {
         let command = try w.start(["train", "text.txt", "--run", "stopped", "--minutes", "10", "--eval-every", "0"]
                                   + tinyModel)
