@@ -22,7 +22,8 @@ public enum AtomicFile {
     }
 
     /// The hidden name the bytes are written under before the rename: `.NAME.tmp-PID`.
-    static func temporaryName(for name: String) -> String { ".\(name)\(temporaryMarker)\(getpid())" }
+    static func temporaryName(for name: String) -> String { temporaryPrefix(for: name) + "\(getpid())" }
+    static func temporaryPrefix(for name: String) -> String { ".\(name)\(temporaryMarker)" }
     private static let temporaryMarker = ".tmp-"
 
     /// Whether `name` is one of `temporaryName`'s, e.g. one left behind by a killed writer.

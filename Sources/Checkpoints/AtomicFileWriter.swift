@@ -22,12 +22,26 @@ public final class AtomicFileWriter {
         }
         self.path = path
         let folder = url.deletingLastPathComponent().path
+        Self.removeAbandonedTemporaryFiles(of: url.lastPathComponent, in: folder)
         temporaryPath = (folder as NSString).appendingPathComponent(AtomicFile.temporaryName(for: url.lastPathComponent))
         fileDescriptor = Foundation.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fileDescriptor >= 0 else { throw FileWriteError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 
     deinit { abandon() }
+
+    /// Deletes the temporary files that earlier writers of the same target left when they were
+    /// killed mid-write (`generate --output` and kill -9): their names end in a process id
+    /// that no longer runs. A live writer's file is left alone.
+    private static func removeAbandonedTemporaryFiles(of name: String, in folder: String) {
+        let prefix = AtomicFile.temporaryPrefix(for: name)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        for entry in names where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count)), pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(entry))
+        }
+    }
 
     /// Appends bytes to the temporary file.
     public func append(_ data: Data) throws {

@@ -200,6 +200,28 @@ final class CrashSafetyTests: XCTestCase {
         print("checkpoint truncated while being read: 4 trials, exit statuses \(outcomes), no signal")
     }
 
+    /// `generate --output` killed with -9 mid-write leaves its hidden temporary file (nothing can
+    /// prevent that); the next write of the same file removes it, and the target appears whole.
+    func testGenerateOutput_killedMidWriteLeavesNothingAfterTheNextWrite() throws {
+        let w = try Workspace()
+        try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
+        XCTAssertEqual(try w.run(Self.tinyRun("model", steps: 2)).status, 0)
+        let command = try w.start(["generate", "--checkpoint", "checkpoints/model", "--length", "100000000", "--output", "out.txt"])
+        let deadline = Date().addingTimeInterval(60)
+        while !w.files(in: ".").contains(where: { $0.hasPrefix(".out.txt.tmp-") }), command.process.isRunning, Date() < deadline {
+            usleep(10_000)
+        }
+        usleep(100_000)
+        command.kill()
+        XCTAssertEqual(w.files(in: ".").filter { $0.hasPrefix(".out.txt.tmp-") }.count, 1, "\(w.files(in: "."))")
+        XCTAssertFalse(w.files(in: ".").contains("out.txt"))
+
+        let again = try w.run(["generate", "--checkpoint", "checkpoints/model", "--length", "50", "--output", "out.txt"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(w.files(in: ".").filter { $0.contains("out.txt") }, ["out.txt"])
+        XCTAssertEqual(try String(contentsOfFile: w.path("out.txt"), encoding: .utf8).unicodeScalars.count, 50)
+    }
+
     /// The corpus file is deleted while training runs: training already holds the text, so
     /// the run finishes; a later `--resume` names the missing file and says how to go on, and
     /// giving the text again continues the run.
