@@ -112,6 +112,56 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: w.path("\(run)/step-00000020.safetensors")).position?.step, 20)
     }
 
+    /// A real full disk (ENOSPC): the checkpoints folder is a 64 KiB tmpfs, mounted in a private
+    /// mount namespace (needs root with CAP_SYS_ADMIN; skipped elsewhere, where the `ulimit -f`
+    /// tests above stand in). Training keeps every checkpoint and fills the disk within a few
+    /// evaluations: one line, exit 1, what was written loads, nothing half-written is left, and
+    /// once the filesystem is grown `--resume` continues.
+    func testTraining_realFullDiskStopsWithOneLineAndResumesWhenThereIsRoom() throws {
+        let w = try Workspace()
+        try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
+        try FileManager.default.createDirectory(atPath: w.path("checkpoints"), withIntermediateDirectories: true)
+        try w.write("""
+            set -u
+            mount -t tmpfs -o size=64k tmpfs checkpoints || exit 77
+            "$1" train corpus.txt --run full --layers 1 --hidden 12 --embedding 6 --batch 4 --seq 12 \
+                --steps 100000 --eval-every 2 --keep 100 --threads 1 2>train.err
+            echo "TRAIN $?"
+            for f in checkpoints/full/*.safetensors; do
+                if "$1" info "$f" >/dev/null 2>&1; then echo "LOADS $f"; else echo "BROKEN $f"; fi
+            done
+            for f in checkpoints/full/.*; do case "$f" in */.|*/..) ;; *) echo "LEFT $f" ;; esac; done
+            mount -o remount,size=1m checkpoints
+            latest=$(ls checkpoints/full | grep '^step-' | tail -1 | sed 's/step-0*//; s/.safetensors//')
+            "$1" train --resume checkpoints/full --steps $((latest + 4)) 2>resume.err
+            echo "RESUME $? $latest"
+            """, to: "full-disk.sh")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["unshare", "-m", "sh", "full-disk.sh", Workspace.binary]
+        process.currentDirectoryURL = URL(fileURLWithPath: w.folder)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw XCTSkip("cannot mount a small tmpfs here (needs root with CAP_SYS_ADMIN and unshare): the ulimit -f tests cover the failing write")
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("TRAIN 1"), text)
+        let trainErr = try String(contentsOfFile: w.path("train.err"), encoding: .utf8)
+        let errors = trainErr.split(separator: "\n").filter { $0.hasPrefix("charlstm: ") }
+        XCTAssertEqual(errors.count, 1, trainErr)
+        XCTAssertTrue(errors.first?.hasSuffix("cannot write it (No space left on device)") ?? false, trainErr)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("BROKEN") || $0.hasPrefix("LEFT") }, [], text)
+        XCTAssertGreaterThanOrEqual(lines.filter { $0.hasPrefix("LOADS") }.count, 2, text)
+        let resumeErr = (try? String(contentsOfFile: w.path("resume.err"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(lines.contains { $0.hasPrefix("RESUME 0 ") }, text + resumeErr)
+        print("full disk (64 KiB tmpfs): \(errors.first ?? ""); \(lines.filter { $0.hasPrefix("LOADS") }.count) files load; resumed")
+    }
+
     /// The run folder stops accepting files while training writes checkpoints every 2 steps:
     /// one line naming the file it could not write, exit status 1, every checkpoint already
     /// there still loads, and `--resume` continues once the folder is writable again.
