@@ -322,16 +322,11 @@ public final class Trainer {
     /// `samplePrimer`. It uses its own generator, seeded by the step, so it never disturbs
     /// the training stream of random numbers (and hence exact resume).
     func sample(length: Int) -> String {
-        let state = InferenceState(model: model)
-        var sampler = Sampler(settings: SamplingSettings(temperature: 0.8), vocabularySize: vocabulary.count)
-        var generator = SeededGenerator(seed: configuration.seed ^ UInt64(position.step))
-        var token = samplePrimer
-        var output = [Int32]()
-        for _ in 0..<length {
-            state.step(token)
-            token = sampler.draw(state.logits.pointer, using: &generator)
-            output.append(token)
-        }
-        return vocabulary.decode(output)
+        let generator = TextGenerator(model: model, vocabulary: vocabulary, settings: SamplingSettings(temperature: 0.8),
+                                      seed: configuration.seed ^ UInt64(position.step))
+        generator.feed([samplePrimer])
+        var text = String.UnicodeScalarView()
+        generator.continueText(count: length) { text.append($0); return true }
+        return String(text)
     }
 }
