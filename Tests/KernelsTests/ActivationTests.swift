@@ -3,15 +3,15 @@ import XCTest
 @testable import Kernels
 
 final class ActivationTests: XCTestCase {
-    /// Every 1/64 from −90 to 90: fastExp within 3e-7 relative of libm's exp (in Double), and
+    /// Every 1/64 from −90 to 90: ck_exp within 3e-7 relative of libm's exp (in Double), and
     /// σ and tanh within 3e-7 absolute — the accuracy the gate kernels rely on.
     func testFastActivations_matchLibmAcrossTheRange() {
         for x in stride(from: -90.0, through: 90.0, by: 1.0 / 64).map({ Float($0) }) {
             let v = Double(x)
             let expected = exp(min(max(v, -87), 88))
-            XCTAssertLessThan(abs(Double(fastExp(x)) - expected) / expected, 3e-7, "exp(\(v))")
-            XCTAssertEqual(Double(fastSigmoid(x)), 1 / (1 + exp(-v)), accuracy: 3e-7, "σ(\(v))")
-            XCTAssertEqual(Double(fastTanh(x)), tanh(v), accuracy: 3e-7, "tanh(\(v))")
+            XCTAssertLessThan(abs(Double(ck_exp(x)) - expected) / expected, 3e-7, "exp(\(v))")
+            XCTAssertEqual(Double(ck_sigmoid(x)), 1 / (1 + exp(-v)), accuracy: 3e-7, "σ(\(v))")
+            XCTAssertEqual(Double(ck_tanh(x)), tanh(v), accuracy: 3e-7, "tanh(\(v))")
         }
     }
 
