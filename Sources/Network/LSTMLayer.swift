@@ -10,13 +10,15 @@ import Kernels
 ///     c(t)   = K⊙c(t−1) + I⊙C
 ///     h(t)   = O⊙tanh(c(t))
 ///
-/// The input projection of all T·B rows is one GEMM before the time loop; only h·W_hhᵀ
-/// stays inside it, done by `ck_gemm_packed_accumulate` on each thread's share of the streams. Backward runs the loop in reverse and then forms each weight gradient
-/// as one GEMM over all T·B rows.
+/// The input projection of all T·B rows is one GEMM before the time loop; only h·W_hhᵀ stays
+/// inside it, done by `ck_gemm_packed_accumulate` on each thread's share of the streams.
+/// Backward runs the loop in reverse and then forms each weight gradient as one GEMM over all
+/// T·B rows.
 ///
 /// Workspace (floats): gates 4·T·B·H (overwritten in place by their gradients in backward),
-/// cells and hiddens 2·(T+1)·B·H, two B×H carries, the packed W_hh twice, and — allocated on
-/// the first backward only, so evaluation never pays for it — the input gradient T·B·In.
+/// cells and hiddens 2·(T+1)·B·H, two B×H carries, the packed W_hh (shared by the layers of a
+/// network), and — allocated on the first backward only, so evaluation never pays for it —
+/// the input gradient T·B·In.
 public final class LSTMLayer {
     public let inputSize: Int
     public let hiddenSize: Int
