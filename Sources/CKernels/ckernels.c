@@ -143,11 +143,17 @@ static inline void micro_kernel(long rows, long p0, long p1, const float *a, lon
             }
         }
     } else {
+        // The rows left over below a multiple of four, one at a time with the accumulators of
+        // that row alone, so they stay in registers.
         for (long r = 0; r < rows; r++) {
+            const float *ar = a + r * lda;
+            v16 row[NV];
+            for (int q = 0; q < NV; q++) row[q] = splat16(0.0f);
             for (long p = p0; p < p1; p++) {
-                v16 x = splat16(a[r * lda + p]);
-                for (int q = 0; q < NV; q++) acc[r][q] += x * load16(panel + p * NR + 16 * q);
+                v16 x = splat16(ar[p]);
+                for (int q = 0; q < NV; q++) row[q] += x * load16(panel + p * NR + 16 * q);
             }
+            for (int q = 0; q < NV; q++) acc[r][q] = row[q];
         }
     }
     for (long r = 0; r < rows; r++) {

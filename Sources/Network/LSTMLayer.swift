@@ -1,5 +1,16 @@
 import Kernels
 
+/// What a layer reads at each of its T·B rows.
+public enum LayerInput {
+    /// A dense (T·B)×In matrix: the layer below's output.
+    case dense(UnsafePointer<Float>)
+    /// Character indices (T·B of them) into the embedding table `embedding` (V×In).
+    /// Projecting the V table rows once, instead of the T·B looked-up rows, is the same
+    /// arithmetic with V/(T·B) of the work, and so is the backward: the gate gradients are
+    /// summed per character before the two weight products.
+    case tokens(UnsafePointer<Int32>, embedding: UnsafePointer<Float>, vocabulary: Int)
+}
+
 /// One LSTM layer unrolled over T steps of a batch of B streams, in PyTorch's layout.
 ///
 /// Per step (DESIGN.md's notation; PyTorch's names in brackets):
@@ -35,6 +46,9 @@ public final class LSTMLayer {
     public let hiddens: FloatBuffer
     /// ∂loss/∂input, (T·B)×In: what the layer below receives.
     public private(set) lazy var inputGradients = FloatBuffer(count: maxSteps * batch * inputSize)
+    /// For `.tokens` input: the projected table x·W_ihᵀ (V×4H) in forward, then the gate
+    /// gradients summed per character in backward.
+    private var tokenTable: FloatBuffer?
     let hiddenCarry: FloatBuffer, cellCarry: FloatBuffer
     let biasSum: FloatBuffer
     /// W_hh packed for the recurrent products (see `ck_pack`): as W_hhᵀ (H×4H) for the forward
@@ -91,6 +105,11 @@ public final class LSTMLayer {
 
     /// Runs `steps` time steps over `input`, (steps·B)×In, time-major, starting from slot 0.
     public func forward(input: UnsafePointer<Float>, steps: Int, parameters p: UnsafePointer<Float>) {
+        forward(.dense(input), steps: steps, parameters: p)
+    }
+
+    /// Runs `steps` time steps over `input` (time-major rows), starting from slot 0.
+    public func forward(_ input: LayerInput, steps: Int, parameters p: UnsafePointer<Float>) {
         precondition(steps >= 1 && steps <= maxSteps)
         self.steps = steps
         let b = batch, h = hiddenSize, g4 = 4 * h
@@ -99,9 +118,19 @@ public final class LSTMLayer {
         let packed = packedWeights.pointer
         ck_pack(p + weightHH, 1, h, h, g4, packed)
         let inputSize = self.inputSize
-        Parallel.forEachRange(steps * b, grain: 16) { rows in
-            BLAS.gemm(transposeB: true, m: rows.count, n: g4, k: inputSize, input + rows.lowerBound * inputSize,
-                      lda: inputSize, p + weightIH, ldb: inputSize, gates.at(rows.lowerBound * g4), ldc: g4)
+        switch input {
+        case .dense(let x):
+            Parallel.forEachRange(steps * b, grain: 16) { rows in
+                BLAS.gemm(transposeB: true, m: rows.count, n: g4, k: inputSize, x + rows.lowerBound * inputSize,
+                          lda: inputSize, p + weightIH, ldb: inputSize, gates.at(rows.lowerBound * g4), ldc: g4)
+            }
+        case .tokens(let tokens, let embedding, let v):
+            let table = tokenTableBuffer(vocabulary: v)
+            BLAS.gemm(transposeB: true, m: v, n: g4, k: inputSize, embedding, lda: inputSize,
+                      p + weightIH, ldb: inputSize, table.pointer, ldc: g4)
+            Parallel.forEachRange(steps * b, grain: 16) { rows in
+                for r in rows { gates.at(r * g4).update(from: table.at(Int(tokens[r]) * g4), count: g4) }
+            }
         }
         // The streams are independent through time, so each thread runs the whole time loop
         // for its share of them: one synchronisation per layer, not one per step.
@@ -135,6 +164,15 @@ public final class LSTMLayer {
     public func backward(outputGradients dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
                          parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
                          needInputGradients: Bool = true) {
+        backward(outputGradients: dOut, input: .dense(input), parameters: p, gradients: dp,
+                 needInputGradients: needInputGradients)
+    }
+
+    /// As above, for either kind of input. With `.tokens`, the embedding's gradient is added
+    /// to `embeddingGradient` (V×In) and `inputGradients` is not used.
+    public func backward(outputGradients dOut: UnsafePointer<Float>, input: LayerInput,
+                         parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
+                         needInputGradients: Bool = true, embeddingGradient: UnsafeMutablePointer<Float>? = nil) {
         let b = batch, h = hiddenSize, g4 = 4 * h, steps = self.steps, inputSize = self.inputSize
         let (gates, cells, hiddens) = (self.gates, self.cells, self.hiddens)
         let gateGradients = gates  // overwritten in place, row by row, as the sweep goes back
@@ -161,24 +199,59 @@ public final class LSTMLayer {
             }
         }
         let rows = steps * b
-        // dW_hh += dGᵀ·h(0…T−1), dW_ih += dGᵀ·x and both biases += Σ rows of dG, each thread
-        // owning a block of gate rows (columns of dG), so no two threads write the same element.
+        let (weightIH, biasIH, biasHH) = (self.weightIH, self.biasIH, self.biasHH)
+        // dW_hh += dGᵀ·h(0…T−1), each thread owning a block of gate rows (columns of dG), so no
+        // two threads write the same element; likewise below.
         Parallel.forEachRange(g4, grain: 16) { gateRows in
             let a = gateRows.lowerBound, m = gateRows.count
             BLAS.gemm(transposeA: true, m: m, n: h, k: rows, gateGradients.at(a), lda: g4,
                       hiddens.pointer, ldb: h, beta: 1, dp + weightHH + a * h, ldc: h)
-            BLAS.gemm(transposeA: true, m: m, n: inputSize, k: rows, gateGradients.at(a), lda: g4,
-                      input, ldb: inputSize, beta: 1, dp + weightIH + a * inputSize, ldc: inputSize)
-            columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasIH + a)
-            columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasHH + a)
         }
-        if needInputGradients {
-            let dX = inputGradients
-            Parallel.forEachRange(rows, grain: 16) { block in
-                BLAS.gemm(m: block.count, n: inputSize, k: g4, gateGradients.at(block.lowerBound * g4), lda: g4,
-                          p + weightIH, ldb: inputSize, dX.at(block.lowerBound * inputSize), ldc: inputSize)
+        switch input {
+        case .dense(let x):
+            // dW_ih += dGᵀ·x, both biases += Σ rows of dG, and dX = dG·W_ih.
+            Parallel.forEachRange(g4, grain: 16) { gateRows in
+                let a = gateRows.lowerBound, m = gateRows.count
+                BLAS.gemm(transposeA: true, m: m, n: inputSize, k: rows, gateGradients.at(a), lda: g4,
+                          x, ldb: inputSize, beta: 1, dp + weightIH + a * inputSize, ldc: inputSize)
+                columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasIH + a)
+                columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasHH + a)
+            }
+            if needInputGradients {
+                let dX = inputGradients
+                Parallel.forEachRange(rows, grain: 16) { block in
+                    BLAS.gemm(m: block.count, n: inputSize, k: g4, gateGradients.at(block.lowerBound * g4), lda: g4,
+                              p + weightIH, ldb: inputSize, dX.at(block.lowerBound * inputSize), ldc: inputSize)
+                }
+            }
+        case .tokens(let tokens, let embedding, let v):
+            // S[c] = Σ of dG over the rows that read character c; then dW_ih += Sᵀ·E,
+            // dE += S·W_ih, and both biases += Σ_c S[c].
+            let summed = tokenTableBuffer(vocabulary: v)
+            Parallel.forEachRange(g4, grain: 16) { gateRows in
+                let a = gateRows.lowerBound, m = gateRows.count
+                for c in 0..<v { summed.at(c * g4 + a).update(repeating: 0, count: m) }
+                for r in 0..<rows {
+                    let source = gateGradients.at(r * g4 + a), target = summed.at(Int(tokens[r]) * g4 + a)
+                    for j in 0..<m { target[j] += source[j] }
+                }
+                BLAS.gemm(transposeA: true, m: m, n: inputSize, k: v, summed.at(a), lda: g4,
+                          embedding, ldb: inputSize, beta: 1, dp + weightIH + a * inputSize, ldc: inputSize)
+                columnSums(summed.at(a), rows: v, columns: m, stride: g4, addingTo: dp + biasIH + a)
+                columnSums(summed.at(a), rows: v, columns: m, stride: g4, addingTo: dp + biasHH + a)
+            }
+            if let embeddingGradient {
+                BLAS.gemm(m: v, n: inputSize, k: g4, summed.pointer, lda: g4, p + weightIH, ldb: inputSize,
+                          beta: 1, embeddingGradient, ldc: inputSize)
             }
         }
+    }
+
+    private func tokenTableBuffer(vocabulary v: Int) -> FloatBuffer {
+        if let table = tokenTable, table.count == v * 4 * hiddenSize { return table }
+        let table = FloatBuffer(count: v * 4 * hiddenSize)
+        tokenTable = table
+        return table
     }
 
     /// One step of the fused backward for one stream. On entry `cellGradient` holds

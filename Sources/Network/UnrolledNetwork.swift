@@ -12,7 +12,11 @@ public final class UnrolledNetwork {
     public let maxSteps: Int
     public let layers: [LSTMLayer]
 
-    /// Embedded inputs, (T·B)×E.
+    /// Whether layer 0 reads characters through its projected embedding table (see
+    /// `LayerInput.tokens`) rather than through looked-up embedding rows. The table pays when
+    /// there are at least twice as many rows as characters, as in any real batch.
+    public let projectsEmbeddingTable: Bool
+    /// Embedded inputs, (T·B)×E, when the table is not used.
     let embedded: FloatBuffer
     /// Each layer's output after dropout, (T·B)×H, and the mask that made it (0 or 1/(1−p)).
     let droppedOutputs: [FloatBuffer]
@@ -23,11 +27,14 @@ public final class UnrolledNetwork {
     /// ∂loss/∂logits, (T·B)×V, and ∂loss/∂(top layer's output after dropout), (T·B)×H.
     private(set) lazy var logitGradients = FloatBuffer(count: batch * maxSteps * model.configuration.vocabularySize)
     private(set) lazy var topGradients = FloatBuffer(count: batch * maxSteps * model.configuration.hiddenSize)
-    private var inputTokens: [Int32]
+    /// The characters of the last forward, (T·B), kept for backward; a stable allocation so
+    /// layer 0 can read them through a pointer.
+    private let inputTokens: UnsafeMutablePointer<Int32>
     private var dropoutActive = false
 
-    public init(model: CharModel, batch: Int, maxSteps: Int) {
+    public init(model: CharModel, batch: Int, maxSteps: Int, projectsEmbeddingTable: Bool? = nil) {
         let c = model.configuration
+        self.projectsEmbeddingTable = projectsEmbeddingTable ?? (2 * c.vocabularySize <= batch * maxSteps)
         self.model = model
         self.batch = batch
         self.maxSteps = maxSteps
@@ -38,12 +45,15 @@ public final class UnrolledNetwork {
         }
         let rows = batch * maxSteps
         let dropout = c.dropout > 0
-        embedded = FloatBuffer(count: rows * c.embeddingSize)
+        embedded = FloatBuffer(count: self.projectsEmbeddingTable ? 0 : rows * c.embeddingSize)
         droppedOutputs = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         dropoutMasks = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         logits = FloatBuffer(count: rows * c.vocabularySize)
-        inputTokens = [Int32](repeating: 0, count: rows)
+        inputTokens = .allocate(capacity: rows)
+        inputTokens.initialize(repeating: 0, count: rows)
     }
+
+    deinit { inputTokens.deallocate() }
 
     public func resetState() { layers.forEach { $0.resetState() } }
 
@@ -88,15 +98,15 @@ public final class UnrolledNetwork {
         let c = model.configuration, p = model.parameters.pointer
         let rows = steps * batch, e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
         let table = model.layout.offset("embedding.weight")
-        for r in 0..<rows {
-            inputTokens[r] = inputs[r]
-            embedded.at(r * e).update(from: p + table + Int(inputs[r]) * e, count: e)
+        for r in 0..<rows { inputTokens[r] = inputs[r] }
+        if !projectsEmbeddingTable {
+            for r in 0..<rows { embedded.at(r * e).update(from: p + table + Int(inputs[r]) * e, count: e) }
         }
         dropoutActive = training && c.dropout > 0
         var input = UnsafePointer(embedded.pointer)
         for (l, layer) in layers.enumerated() {
             layer.carryState()
-            layer.forward(input: input, steps: steps, parameters: p)
+            layer.forward(l == 0 ? firstLayerInput : .dense(input), steps: steps, parameters: p)
             if dropoutActive {
                 applyDropout(layer.outputs, mask: dropoutMasks[l].pointer, into: droppedOutputs[l].pointer,
                              count: rows * h, probability: c.dropout, rng: &rng)
@@ -147,16 +157,26 @@ public final class UnrolledNetwork {
         var outputGradients = topGradients.pointer
         for l in stride(from: c.layers - 1, through: 0, by: -1) {
             if dropoutActive { multiply(outputGradients, by: dropoutMasks[l].pointer, count: rows * h) }
-            let input = l == 0 ? embedded.pointer : stageOutput(l - 1)
-            layers[l].backward(outputGradients: outputGradients, input: input, parameters: p, gradients: dp)
+            let table = dp + model.layout.offset("embedding.weight")
+            let input = l == 0 ? firstLayerInput : .dense(stageOutput(l - 1))
+            layers[l].backward(outputGradients: outputGradients, input: input, parameters: p, gradients: dp,
+                               embeddingGradient: table)
             outputGradients = layers[l].inputGradients.pointer
         }
+        guard !projectsEmbeddingTable else { return }
         // Embedding: scatter-add each row's input gradient into its character's row.
         let table = model.layout.offset("embedding.weight")
         for r in 0..<rows {
             let row = dp + table + Int(inputTokens[r]) * e, g = outputGradients + r * e
             for k in 0..<e { row[k] += g[k] }
         }
+    }
+
+    /// What layer 0 reads: the characters through the embedding table, or the looked-up rows.
+    private var firstLayerInput: LayerInput {
+        guard projectsEmbeddingTable else { return .dense(embedded.pointer) }
+        return .tokens(inputTokens, embedding: model.parameters.at(model.layout.offset("embedding.weight")),
+                       vocabulary: model.configuration.vocabularySize)
     }
 
     private func applyDropout(_ x: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>,

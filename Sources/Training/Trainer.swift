@@ -68,7 +68,8 @@ public final class Trainer {
     public init(configuration: TrainingConfiguration, model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer,
                 position: TrainingPosition, carriedState: [String: [Float]], run: RunFolder,
                 trainTokens: [Int32], validationTokens: [Int32], reporter: TrainingReporter?,
-                activationBudget: Double = TrainingMemory.activationBudget) {
+                activationBudget: Double = TrainingMemory.activationBudget,
+                minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) {
         self.configuration = configuration
         self.model = model
         self.vocabulary = vocabulary
@@ -78,7 +79,8 @@ public final class Trainer {
         self.reporter = reporter
         streams = TextStreams(tokens: trainTokens, batch: configuration.batch)
         microBatches = TrainingMemory.microBatches(model: model.configuration, batch: configuration.batch,
-                                                   sequenceLength: configuration.sequenceLength, budget: activationBudget)
+                                                   sequenceLength: configuration.sequenceLength, budget: activationBudget,
+                                                   minimumStreams: minimumSliceStreams)
         network = UnrolledNetwork(model: model, batch: configuration.batch / microBatches,
                                   maxSteps: configuration.sequenceLength)
         network.resetState()

@@ -8,8 +8,7 @@ public enum TrainingMemory {
     /// Activation memory one update may hold at once. Above it the streams are trained in
     /// sequential slices (micro-batches) whose gradients are summed: the same update, with the
     /// per-character buffers of only one slice alive. 96 MiB splits the 2×512 benchmark model
-    /// (batch 64, seq 64) in two and the 3×512 one (seq 128) in four, leaving each thread
-    /// enough streams per slice for efficient products, and trains the 2×128 one in one piece.
+    /// (batch 64, seq 64) in two, and trains the 2×128 one in one piece.
     public static let activationBudget = 96.0 * 1024 * 1024
 
     /// Bytes of per-character buffers of the unrolled network, per stream and time step: per
@@ -23,15 +22,24 @@ public enum TrainingMemory {
         return 4 * (Double(c.layers) * (6 * h + dropout) + firstInput + otherInputs + e + 2 * v + h)
     }
 
+    /// Streams a slice keeps at least (when the batch has that many): fewer rows per thread
+    /// make the recurrent products inefficient, which costs more time than the memory saved.
+    public static let minimumSliceStreams = 32
+
     /// Sequential slices one update's `batch` streams are split into: the fewest (a divisor of
-    /// the batch) that bring the activations of one slice under `activationBudget`.
+    /// the batch) that bring the activations of one slice under `budget`, but never so many
+    /// that a slice has fewer than `minimumSliceStreams` streams.
     public static func microBatches(model: ModelConfiguration, batch: Int, sequenceLength: Int,
-                                    budget: Double = activationBudget) -> Int {
+                                    budget: Double = activationBudget,
+                                    minimumStreams: Int = minimumSliceStreams) -> Int {
         let perStream = activationBytesPerRow(model: model) * Double(sequenceLength)
+        var chosen = 1
         for slices in 1...batch where batch % slices == 0 {
-            if perStream * Double(batch / slices) <= budget { return slices }
+            chosen = slices
+            if perStream * Double(batch / slices) <= budget { break }
+            if batch / slices <= minimumStreams { break }
         }
-        return batch
+        return chosen
     }
 
     /// Estimated bytes for training `model` on `batch` streams of `sequenceLength` steps:

@@ -48,7 +48,8 @@ public enum TrainingSetup {
     /// A new run: fresh model and optimizer at step 0.
     public static func newRun(model modelConfiguration: ModelConfiguration, training: TrainingConfiguration,
                               corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
-                              activationBudget: Double = TrainingMemory.activationBudget) throws -> Trainer {
+                              activationBudget: Double = TrainingMemory.activationBudget,
+                              minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) throws -> Trainer {
         if let problem = modelConfiguration.problem { throw UsageError(problem) }
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
         try TrainingMemory.check(model: modelConfiguration, batch: training.batch, sequenceLength: training.sequenceLength)
@@ -65,7 +66,8 @@ public enum TrainingSetup {
                                         smoothedTrainLoss: nil, history: [])
         return Trainer(configuration: training, model: model, vocabulary: corpus.vocabulary, optimizer: optimizer,
                        position: position, carriedState: [:], run: run, trainTokens: corpus.train,
-                       validationTokens: corpus.validation, reporter: reporter, activationBudget: activationBudget)
+                       validationTokens: corpus.validation, reporter: reporter, activationBudget: activationBudget,
+                       minimumSliceStreams: minimumSliceStreams)
     }
 
     /// Continues a run from its newest checkpoint (or the given file). The architecture, the

@@ -89,11 +89,12 @@ final class GradientCheckTests: XCTestCase {
 
     /// Every tensor of a two-layer model (embedding, both LSTM layers, decoder) through T = 6
     /// steps, with and without dropout (the same masks are drawn for every evaluation).
-    func checkWholeModel(dropout: Float) {
+    func checkWholeModel(dropout: Float, projectsEmbeddingTable: Bool) {
         let config = ModelConfiguration(vocabularySize: 11, embeddingSize: 5, hiddenSize: 6, layers: 2, dropout: dropout)
         let model = CharModel(configuration: config, seed: 4)
         let batch = 3, steps = 6
-        let network = UnrolledNetwork(model: model, batch: batch, maxSteps: steps)
+        let network = UnrolledNetwork(model: model, batch: batch, maxSteps: steps,
+                                      projectsEmbeddingTable: projectsEmbeddingTable)
         var data = SeededGenerator(seed: 5)
         let inputs = (0..<steps * batch).map { _ in Int32(data.next() % 11) }
         let targets = (0..<steps * batch).map { _ in Int32(data.next() % 11) }
@@ -109,12 +110,22 @@ final class GradientCheckTests: XCTestCase {
         // whose larger gradients stand further above Float's rounding noise.
         for k in 0..<gradients.count { gradients[k] *= Float(steps * batch) }
         for t in model.layout.tensors {
-            assertGradientMatches("\(t.name) (dropout \(dropout))", values: model.parameters.at(t.offset),
+            assertGradientMatches("\(t.name) (dropout \(dropout), table \(projectsEmbeddingTable))", values: model.parameters.at(t.offset),
                                   count: t.count, analytic: gradients.at(t.offset), loss: loss)
         }
     }
 
-    func testStackedModel_backwardMatchesNumericForEveryTensor() { checkWholeModel(dropout: 0) }
+    func testStackedModel_backwardMatchesNumericForEveryTensor() {
+        checkWholeModel(dropout: 0, projectsEmbeddingTable: false)
+    }
 
-    func testStackedModel_backwardMatchesNumericWithDropout() { checkWholeModel(dropout: 0.3) }
+    func testStackedModel_backwardMatchesNumericWithDropout() {
+        checkWholeModel(dropout: 0.3, projectsEmbeddingTable: false)
+    }
+
+    /// The same checks when layer 0 reads characters through its projected embedding table.
+    func testStackedModel_backwardMatchesNumericThroughTheEmbeddingTable() {
+        checkWholeModel(dropout: 0, projectsEmbeddingTable: true)
+        checkWholeModel(dropout: 0.3, projectsEmbeddingTable: true)
+    }
 }

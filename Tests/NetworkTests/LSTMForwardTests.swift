@@ -119,6 +119,7 @@ final class ParallelSplitTests: XCTestCase {
         }
         let (serialLoss, serialGradients) = run(threads: 1)
         let (parallelLoss, parallelGradients) = run(threads: 3)
+        XCTAssertTrue(UnrolledNetwork(model: model, batch: batch, maxSteps: steps).projectsEmbeddingTable)
         XCTAssertEqual(serialLoss, parallelLoss, accuracy: 1e-4)
         for (a, b) in zip(serialGradients, parallelGradients) { XCTAssertEqual(a, b, accuracy: 1e-5) }
     }

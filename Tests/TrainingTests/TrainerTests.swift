@@ -118,13 +118,14 @@ final class TrainerTests: XCTestCase {
     func testTrainer_slicedUpdatesEqualUnslicedUpdatesWithCarriedState() throws {
         let corpusPath = try writeCorpus()
         func trained(budget: Double, name: String) throws -> Trainer {
+            // minimumSliceStreams 1 lets this 8-stream batch be cut into single streams.
             let training = configuration(corpus: corpusPath, learningRate: 3e-3, steps: 40)
             let corpus = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
                                                       invalidUTF8: .fail)
             let model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 2)
             let trainer = try TrainingSetup.newRun(model: model, training: training, corpus: corpus,
                                                    run: RunFolder(path: (folder as NSString).appendingPathComponent(name)),
-                                                   reporter: nil, activationBudget: budget)
+                                                   reporter: nil, activationBudget: budget, minimumSliceStreams: 1)
             for _ in 0..<40 { _ = trainer.step() }
             return trainer
         }

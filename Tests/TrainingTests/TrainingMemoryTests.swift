@@ -14,17 +14,24 @@ final class TrainingMemoryTests: XCTestCase {
 
     func testTrainingMemory_splitsBigBatchesIntoEqualSlicesUnderTheBudget() {
         let medium = ModelConfiguration(vocabularySize: 65, embeddingSize: 64, hiddenSize: 512, layers: 2)
+        let slices = TrainingMemory.microBatches(model: medium, batch: 64, sequenceLength: 64)
+        XCTAssertEqual(slices, 2)
+        let sliceBytes = TrainingMemory.activationBytesPerRow(model: medium) * Double(64 / slices * 64)
+        XCTAssertLessThanOrEqual(sliceBytes, TrainingMemory.activationBudget)
+        XCTAssertGreaterThan(2 * sliceBytes, TrainingMemory.activationBudget)  // the fewest slices that fit
+    }
+
+    func testTrainingMemory_neverSlicesBelowTheMinimumStreams() {
+        // 3×512 at seq 128 would need four slices of 16 streams to fit the budget; it gets two of 32.
         let large = ModelConfiguration(vocabularySize: 65, embeddingSize: 64, hiddenSize: 512, layers: 3)
-        for (model, seq, expected) in [(medium, 64, 2), (large, 128, 4)] {
-            let slices = TrainingMemory.microBatches(model: model, batch: 64, sequenceLength: seq)
-            XCTAssertEqual(slices, expected)
-            XCTAssertEqual(64 % slices, 0)
-            let sliceBytes = TrainingMemory.activationBytesPerRow(model: model) * Double(64 / slices * seq)
-            XCTAssertLessThanOrEqual(sliceBytes, TrainingMemory.activationBudget)
-            XCTAssertGreaterThan(2 * sliceBytes, TrainingMemory.activationBudget)  // the fewest slices that fit
-        }
-        // A prime batch can only be split into single streams.
-        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 7, sequenceLength: 20_000), 7)
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 64, sequenceLength: 128), 2)
+        // A batch at or below the minimum is never split, however long the sequence.
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 7, sequenceLength: 20_000), 1)
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 32, sequenceLength: 20_000), 1)
+        // Below the budget nothing is split, and the budget can force slices of any width.
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 64, sequenceLength: 128, budget: .infinity), 1)
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 8, sequenceLength: 4, budget: 1), 1)
+        XCTAssertEqual(TrainingMemory.microBatches(model: large, batch: 8, sequenceLength: 4, budget: 1, minimumStreams: 1), 8)
     }
 
     func testTrainingMemory_refusesARunBiggerThanTheMemoryWithAdvice() {
