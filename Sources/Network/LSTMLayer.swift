@@ -103,11 +103,6 @@ public final class LSTMLayer {
         hiddens.pointer.update(from: hiddens.at(steps * n), count: n)
     }
 
-    /// Runs `steps` time steps over `input`, (steps·B)×In, time-major, starting from slot 0.
-    public func forward(input: UnsafePointer<Float>, steps: Int, parameters p: UnsafePointer<Float>) {
-        forward(.dense(input), steps: steps, parameters: p)
-    }
-
     /// Runs `steps` time steps over `input` (time-major rows), starting from slot 0.
     public func forward(_ input: LayerInput, steps: Int, parameters p: UnsafePointer<Float>) {
         precondition(steps >= 1 && steps <= maxSteps)
@@ -159,20 +154,12 @@ public final class LSTMLayer {
     }
 
     /// Backpropagates `outputGradients`, (steps·B)×H = ∂loss/∂h(1…T), through the last forward
-    /// pass: accumulates (+=) this layer's weight and bias gradients into `gradients` and leaves
-    /// ∂loss/∂input in `inputGradients` when `needInputGradients`.
-    public func backward(outputGradients dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-                         parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
-                         needInputGradients: Bool = true) {
-        backward(outputGradients: dOut, input: .dense(input), parameters: p, gradients: dp,
-                 needInputGradients: needInputGradients)
-    }
-
-    /// As above, for either kind of input. With `.tokens`, the embedding's gradient is added
-    /// to `embeddingGradient` (V×In) and `inputGradients` is not used.
+    /// pass: accumulates (+=) this layer's weight and bias gradients into `gradients`. With
+    /// `.dense` input it also leaves ∂loss/∂input in `inputGradients`; with `.tokens`, the
+    /// embedding's gradient is added to `embeddingGradient` (V×In) instead.
     public func backward(outputGradients dOut: UnsafePointer<Float>, input: LayerInput,
                          parameters p: UnsafePointer<Float>, gradients dp: UnsafeMutablePointer<Float>,
-                         needInputGradients: Bool = true, embeddingGradient: UnsafeMutablePointer<Float>? = nil) {
+                         embeddingGradient: UnsafeMutablePointer<Float>? = nil) {
         let b = batch, h = hiddenSize, g4 = 4 * h, steps = self.steps, inputSize = self.inputSize
         let (gates, cells, hiddens) = (self.gates, self.cells, self.hiddens)
         let gateGradients = gates  // overwritten in place, row by row, as the sweep goes back
@@ -217,12 +204,10 @@ public final class LSTMLayer {
                 columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasIH + a)
                 columnSums(gateGradients.at(a), rows: rows, columns: m, stride: g4, addingTo: dp + biasHH + a)
             }
-            if needInputGradients {
-                let dX = inputGradients
-                Parallel.forEachRange(rows, grain: 16) { block in
-                    BLAS.gemm(m: block.count, n: inputSize, k: g4, gateGradients.at(block.lowerBound * g4), lda: g4,
-                              p + weightIH, ldb: inputSize, dX.at(block.lowerBound * inputSize), ldc: inputSize)
-                }
+            let dX = inputGradients
+            Parallel.forEachRange(rows, grain: 16) { block in
+                BLAS.gemm(m: block.count, n: inputSize, k: g4, gateGradients.at(block.lowerBound * g4), lda: g4,
+                          p + weightIH, ldb: inputSize, dX.at(block.lowerBound * inputSize), ldc: inputSize)
             }
         case .tokens(let tokens, let embedding, let v):
             // S[c] = Σ of dG over the rows that read character c; then dW_ih += Sᵀ·E,

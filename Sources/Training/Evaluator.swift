@@ -10,16 +10,14 @@ public final class Evaluator {
     let window: Int
     private var inputs: [Int32], targets: [Int32]
 
-    /// Whether `network` is borrowed (the trainer's), so its carried state must survive.
-    private let borrowed: Bool
-
     /// - Parameters:
     ///   - tokens: the held-out text, at least 2 characters.
     ///   - batch: the most streams to use; fewer when the text is short, so each stream has
     ///     at least `window` predictions.
     ///   - sharing: a network of this model to run on instead of allocating one, used when its
-    ///     batch equals the stream count (the trainer lends its own: evaluation then costs no
-    ///     extra memory, and the training state is put back afterwards).
+    ///     batch equals the stream count. The trainer lends its own, so evaluation costs no
+    ///     extra memory; evaluating overwrites the network's state, which the trainer restores
+    ///     from its own copy before every step anyway.
     ///   - window: characters per stream run in one pass, at most; fewer when the buffers of
     ///     `window` × streams characters would exceed `TrainingMemory.activationBudget`. (The
     ///     state is carried from window to window, so the loss does not depend on it.)
@@ -31,10 +29,8 @@ public final class Evaluator {
         self.window = window
         if let sharing, sharing.model === model, sharing.batch == streamsCount, sharing.maxSteps >= window {
             network = sharing
-            borrowed = true
         } else {
             network = UnrolledNetwork(model: model, batch: streamsCount, maxSteps: window)
-            borrowed = false
         }
         inputs = [Int32](repeating: 0, count: streamsCount * window)
         targets = inputs
@@ -42,8 +38,6 @@ public final class Evaluator {
 
     /// Mean cross-entropy in nats per character over every prediction in the streams.
     public func meanLoss() -> Double {
-        let trainingState = borrowed ? network.carriedState : [:]
-        defer { if borrowed { _ = network.restoreCarriedState(trainingState) } }
         network.resetState()
         var rng = SeededGenerator(seed: 0)  // unused: evaluation never drops out
         var total = 0.0

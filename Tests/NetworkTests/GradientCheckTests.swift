@@ -53,14 +53,14 @@ final class GradientCheckTests: XCTestCase {
         func loss() -> Double {
             layer.resetState()
             for k in 0..<batch * hidden { layer.hiddens[k] = initialH[k]; layer.cells[k] = initialC[k] }
-            layer.forward(input: x.pointer, steps: steps, parameters: model.parameters.pointer)
+            layer.forward(.dense(x.pointer), steps: steps, parameters: model.parameters.pointer)
             var total = 0.0
             for k in 0..<steps * batch * hidden { total += Double(projection[k] * layer.outputs[k]) }
             return total
         }
         _ = loss()
         let gradients = FloatBuffer(count: model.parameterCount)
-        layer.backward(outputGradients: projection.pointer, input: x.pointer,
+        layer.backward(outputGradients: projection.pointer, input: .dense(x.pointer),
                        parameters: model.parameters.pointer, gradients: gradients.pointer)
         let inputGradients = FloatBuffer(layer.inputGradients.array)
         for name in ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"] {

@@ -14,7 +14,7 @@ final class LSTMForwardTests: XCTestCase {
                               layerIndex: 0, layout: model.layout)
         var rng = SeededGenerator(seed: 8)
         let x = FloatBuffer((0..<steps * batch * input).map { _ in rng.nextGaussian() })
-        layer.forward(input: x.pointer, steps: steps, parameters: model.parameters.pointer)
+        layer.forward(.dense(x.pointer), steps: steps, parameters: model.parameters.pointer)
 
         let p = model.parameters
         let wih = model.layout.offset("lstm.weight_ih_l0"), whh = model.layout.offset("lstm.weight_hh_l0")
