@@ -203,24 +203,36 @@ final class CrashSafetyTests: XCTestCase {
         print("read-only run folder (\(lock.method)): stopped with \(line)")
     }
 
+    /// One trial per delay (µs): `prepare` writes `file`, the command for that trial starts,
+    /// and after the delay `file` is emptied in place. Each time the process must exit (never die
+    /// by a signal) with 0 or with 2 and one line. Returns the exit statuses.
+    func truncateWhileRunning(_ w: Workspace, file: String, delays: [Int], timeout: TimeInterval,
+                              prepare: () throws -> Void, command arguments: (Int) -> [String]) throws -> [Int32] {
+        var outcomes = [Int32]()
+        for (trial, delay) in delays.enumerated() {
+            try prepare()
+            let command = try w.start(arguments(trial))
+            usleep(UInt32(delay))
+            try FileHandle(forWritingTo: URL(fileURLWithPath: w.path(file))).truncate(atOffset: 0)
+            let result = try XCTUnwrap(command.wait(timeout: timeout))
+            XCTAssertEqual(command.process.terminationReason, .exit, "trial \(trial) died by signal \(result.status)")
+            XCTAssertTrue([0, 2].contains(result.status), result.stderr)
+            if result.status == 2 { XCTAssertEqual(result.stderrLines.count, 1, result.stderr) }
+            outcomes.append(result.status)
+        }
+        return outcomes
+    }
+
     /// The corpus file is emptied in place while training is still reading it (an editor or a
     /// script rewriting it): whatever was read is used, or one line says what is wrong — never
     /// a crash (a memory-mapped read died with SIGBUS here).
     func testTraining_corpusTruncatedWhileBeingReadNeverCrashes() throws {
         let w = try Workspace()
         let text = String(repeating: GeneratedText.words(20_000, seed: 6), count: 80)
-        var outcomes = [Int32]()
-        for (trial, delay) in [20_000, 60_000, 150_000].enumerated() {
-            try w.write(text, to: "big.txt")
-            let command = try w.start(["train", "big.txt", "--run", "t\(trial)", "--steps", "2", "--eval-every", "0",
-                                       "--layers", "1", "--hidden", "8", "--embedding", "4", "--batch", "4", "--seq", "8"])
-            usleep(UInt32(delay))
-            try FileHandle(forWritingTo: URL(fileURLWithPath: w.path("big.txt"))).truncate(atOffset: 0)
-            let result = try XCTUnwrap(command.wait(timeout: 300))
-            XCTAssertEqual(command.process.terminationReason, .exit, "trial \(trial) died by signal \(result.status)")
-            XCTAssertTrue([0, 2].contains(result.status), result.stderr)
-            if result.status == 2 { XCTAssertEqual(result.stderrLines.count, 1, result.stderr) }
-            outcomes.append(result.status)
+        let outcomes = try truncateWhileRunning(w, file: "big.txt", delays: [20_000, 60_000, 150_000], timeout: 300,
+                                                prepare: { try w.write(text, to: "big.txt") }) { trial in
+            ["train", "big.txt", "--run", "t\(trial)", "--steps", "2", "--eval-every", "0",
+             "--layers", "1", "--hidden", "8", "--embedding", "4", "--batch", "4", "--seq", "8"]
         }
         print("corpus truncated while being read: 3 trials, exit statuses \(outcomes), no signal")
     }
@@ -235,18 +247,10 @@ final class CrashSafetyTests: XCTestCase {
                                "--seq", "4", "--steps", "1", "--eval-every", "1", "--threads", "1"])
         XCTAssertEqual(train.status, 0, train.stderr)
         let original = try Data(contentsOf: URL(fileURLWithPath: w.path("checkpoints/big/best.safetensors")))
-        var outcomes = [Int32]()
-        for (trial, delay) in [5_000, 20_000, 50_000, 100_000].enumerated() {
+        let outcomes = try truncateWhileRunning(w, file: "copy.safetensors", delays: [5_000, 20_000, 50_000, 100_000],
+                                                timeout: 120, prepare: {
             try original.write(to: URL(fileURLWithPath: w.path("copy.safetensors")))
-            let command = try w.start(["info", "copy.safetensors"])
-            usleep(UInt32(delay))
-            try FileHandle(forWritingTo: URL(fileURLWithPath: w.path("copy.safetensors"))).truncate(atOffset: 0)
-            let result = try XCTUnwrap(command.wait(timeout: 120))
-            XCTAssertEqual(command.process.terminationReason, .exit, "trial \(trial) died by signal \(result.status)")
-            XCTAssertTrue([0, 2].contains(result.status), result.stderr)
-            if result.status == 2 { XCTAssertEqual(result.stderrLines.count, 1, result.stderr) }
-            outcomes.append(result.status)
-        }
+        }) { _ in ["info", "copy.safetensors"] }
         print("checkpoint truncated while being read: 4 trials, exit statuses \(outcomes), no signal")
     }
 
