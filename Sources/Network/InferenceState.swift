@@ -81,6 +81,51 @@ public final class InferenceState {
         decoderBias = layout.offset("decoder.bias")
     }
 
+    /// The state a snapshot holds: every layer's h and c, then the logits.
+    private var snapshotCount: Int {
+        let c = model.configuration
+        return c.layers * 2 * c.hiddenSize + c.vocabularySize
+    }
+
+    /// A copy of the recurrent state (every layer's hidden and cell state) and of the logits,
+    /// which `restore` brings back. Beam search keeps one per hypothesis.
+    public func snapshot() -> InferenceSnapshot {
+        let s = InferenceSnapshot(values: FloatBuffer(count: snapshotCount), logitCount: logits.count)
+        save(into: s)
+        return s
+    }
+
+    /// Copies the current state into `snapshot` (one made by this state's `snapshot()`), so a
+    /// search can reuse its snapshots instead of allocating new ones at every character.
+    public func save(into snapshot: InferenceSnapshot) {
+        precondition(snapshot.values.count == snapshotCount, "a snapshot of a different model")
+        var target = snapshot.values.pointer
+        for l in 0..<model.configuration.layers {
+            let h = model.configuration.hiddenSize
+            target.update(from: stacked[l].pointer + inputSizes[l], count: h)
+            target.advanced(by: h).update(from: currentCell(l).pointer, count: h)
+            target += 2 * h
+        }
+        target.update(from: logits.pointer, count: logits.count)
+    }
+
+    /// Returns to the state `snapshot` was taken in: the next `step` continues from there, and
+    /// `logits` are those of that moment.
+    public func restore(_ snapshot: InferenceSnapshot) {
+        precondition(snapshot.values.count == snapshotCount, "a snapshot of a different model")
+        var source = UnsafePointer(snapshot.values.pointer)
+        for l in 0..<model.configuration.layers {
+            let h = model.configuration.hiddenSize
+            (stacked[l].pointer + inputSizes[l]).update(from: source, count: h)
+            currentCell(l).pointer.update(from: source + h, count: h)
+            source += 2 * h
+        }
+        logits.pointer.update(from: source, count: logits.count)
+    }
+
+    /// The buffer holding layer `l`'s c(t) after the last step: the next step reads it as c(t-1).
+    private func currentCell(_ l: Int) -> FloatBuffer { cellFlip ? cells[l].1 : cells[l].0 }
+
     /// Forgets everything seen: zero hidden and cell state.
     public func reset() {
         stacked.forEach { $0.zero() }
@@ -114,4 +159,23 @@ public final class InferenceState {
         logits.pointer.update(from: p + decoderBias, count: c.vocabularySize)
         BLAS.gemv(rows: c.vocabularySize, columns: h, p + decoderWeight, lda: h, top, beta: 1, logits.pointer)
     }
+}
+
+/// A saved `InferenceState`: every layer's hidden and cell state and the logits, made by
+/// `InferenceState.snapshot()` and brought back by `restore(_:)`.
+public final class InferenceSnapshot {
+    /// Per layer h then c (H each), then the V logits.
+    fileprivate let values: FloatBuffer
+    private let logitCount: Int
+
+    fileprivate init(values: FloatBuffer, logitCount: Int) {
+        self.values = values
+        self.logitCount = logitCount
+    }
+
+    /// The logits saved with the state: the scores of the character after it.
+    public var logits: UnsafePointer<Float> { UnsafePointer(values.pointer + values.count - logitCount) }
+
+    /// Makes this snapshot equal to `other` (of the same model), without allocating.
+    public func copy(from other: InferenceSnapshot) { values.copy(from: other.values) }
 }

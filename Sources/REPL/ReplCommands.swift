@@ -7,19 +7,35 @@ public struct ReplState: Equatable, Sendable {
     public var length: Int
     /// The seed of the current random stream.
     public var seed: UInt64
+    /// Strings that end a turn's text right after they appear.
+    public var stops: StopStrings
 
-    public init(settings: SamplingSettings, length: Int, seed: UInt64) {
+    public init(settings: SamplingSettings, length: Int, seed: UInt64, stops: StopStrings = StopStrings()) {
         self.settings = settings
         self.length = length
         self.seed = seed
+        self.stops = stops
     }
 
-    /// "temperature 0.8 · top-k off · top-p 0.9 · length 400 · seed 7"
+    /// "temperature 0.8 · top-k off · top-p 0.9 · length 400 · seed 7", then the stop strings if any.
     public var summary: String {
         let topK = settings.topK.map(String.init) ?? "off"
         let topP = settings.topP.map { "\($0)" } ?? "off"
-        return "temperature \(settings.temperature) · top-k \(topK) · top-p \(topP) · length \(length) · seed \(seed)"
+        let summary = "temperature \(settings.temperature) · top-k \(topK) · top-p \(topP) · length \(length) · seed \(seed)"
+        return stops.isEmpty ? summary : summary + " · " + stopList
     }
+
+    /// "stop at "\n\n" or "END"", or "no stop strings".
+    public var stopList: String {
+        stops.isEmpty ? "no stop strings"
+            : "stop at " + stops.strings.map { "\"" + StopStrings.escape($0) + "\"" }.joined(separator: " or ")
+    }
+}
+
+/// The character `:pick` names: a rank in the last `:next` list, or a character.
+public enum PickedCharacter: Equatable, Sendable {
+    case rank(Int)
+    case character(Unicode.Scalar)
 }
 
 /// What the session should do with a line, once `ReplCommands.command` has read it.
@@ -34,6 +50,10 @@ public enum ReplOutcome: Equatable, Sendable {
     case reseed(String)
     /// Forget the text read so far.
     case reset
+    /// Show the N most likely next characters.
+    case next(Int)
+    /// Read this character into the model, then show the next choices.
+    case pick(PickedCharacter)
     case load(String)
     case save(String)
     case info
@@ -58,6 +78,9 @@ public enum ReplCommands {
         Entry(usage: ":top-p P", summary: "draw from the most likely characters whose probability reaches P, in (0, 1] (:top-p off)"),
         Entry(usage: ":len N", summary: "characters written per turn"),
         Entry(usage: ":seed [N]", summary: "restart the random stream from seed N; alone, show the seed"),
+        Entry(usage: ":stop [S|off]", summary: "end each answer right after S (\\n, \\t, \\\\ escapes; repeat to add more); alone, list them; off drops them"),
+        Entry(usage: ":next [N]", summary: "the N (default 5) most likely next characters, with the model's own probabilities (temperature 1, no top-k/top-p); ␣ is a space, ⏎ a line break, ⇥ a tab"),
+        Entry(usage: ":pick C", summary: "read character C (␣ ⏎ ⇥ for space, line break, tab), then show the next choices; a number is a rank in the last :next list, a quoted '7' the digit itself"),
         Entry(usage: ":reset", summary: "forget the text so far (a fresh state)"),
         Entry(usage: ":load CHECKPOINT", summary: "switch to another checkpoint file or run folder"),
         Entry(usage: ":save FILE", summary: "write the last output to FILE"),
@@ -128,6 +151,25 @@ public enum ReplCommands {
             }
             state.seed = seed
             return .reseed("seed \(seed)")
+        case "stop":
+            if rest.isEmpty { return .show(state.stopList) }
+            if rest == "off" { state.stops = StopStrings(); return .show(state.stopList) }
+            switch StopStrings.unescape(rest) {
+            case .success(let string): state.stops.add(string); return .show(state.stopList)
+            case .failure(let problem): return .error(":stop " + problem.description)
+            }
+        case "next":
+            if arguments.isEmpty { return .next(defaultChoices) }
+            guard let text = single else { return usage(":next [N]") }
+            guard let n = Int(text), n >= 1, n <= maximumChoices else {
+                return .error(":next must be an integer from 1 to \(maximumChoices), got \(text)")
+            }
+            return .next(n)
+        case "pick":
+            guard let picked = pickedCharacter(rest) else {
+                return .error(":pick takes one character (␣ ⏎ ⇥ for space, line break, tab), a rank from the last :next list, or a quoted character such as '7'; got \(rest.isEmpty ? "nothing" : rest)")
+            }
+            return .pick(picked)
         case "reset": return arguments.isEmpty ? .reset : usage(":reset")
         case "load": return rest.isEmpty ? usage(":load CHECKPOINT") : .load(rest)
         case "save": return rest.isEmpty ? usage(":save FILE") : .save(rest)
@@ -141,6 +183,23 @@ public enum ReplCommands {
 
     /// The longest `:len`: ten million characters, far beyond a screenful but bounded.
     public static let maximumLength = 10_000_000
+
+    /// How many choices `:next` shows by default, and at most.
+    public static let defaultChoices = 5
+    public static let maximumChoices = 1000
+
+    /// `:pick`'s argument: digits are a rank; 'C' (quoted) is the character C itself, digits and
+    /// symbols included; a single character is itself, except that ␣ ⏎ ⇥ stand for space, line
+    /// break and tab, as `:next` shows them.
+    static func pickedCharacter(_ argument: String) -> PickedCharacter? {
+        let scalars = Array(argument.unicodeScalars)
+        if !scalars.isEmpty, scalars.allSatisfy({ ("0"..."9").contains($0) }) {
+            return Int(argument).map { .rank($0) }  // nil (refused) beyond Int.max
+        }
+        if scalars.count == 3, scalars[0] == "'", scalars[2] == "'" { return .character(scalars[1]) }
+        guard scalars.count == 1 else { return nil }
+        return .character(VisibleCharacters.read(scalars[0]))
+    }
 
     private static func usage(_ form: String) -> ReplOutcome { .error("usage: \(form)") }
 }

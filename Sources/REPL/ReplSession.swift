@@ -15,12 +15,15 @@ public final class ReplSession {
     private let output: TextOutput
     /// What the model wrote in the last turn, for `:save`.
     private var lastOutput = String.UnicodeScalarView()
+    /// The last list `:next` or `:pick` showed, for `:pick N`.
+    private var lastChoices = [Unicode.Scalar]()
 
     public init(model: SamplingModel, state: ReplState, output: TextOutput) {
         self.model = model
         self.state = state
         self.output = output
         generator = model.generator(settings: state.settings, seed: state.seed)
+        generator.stops = state.stops
     }
 
     /// One line about the model and the settings, shown at the start.
@@ -32,10 +35,10 @@ public final class ReplSession {
     public func handle(_ line: String) -> Bool {
         let outcome = ReplCommands.command(line: line, state: &state)
         generator.settings = state.settings
+        generator.stops = state.stops
         switch outcome {
         case .generate(let text):
-            read(text)
-            write(count: state.length)
+            respond(to: text)
         case .continueText:
             write(count: state.length)
         case .show(let message):
@@ -43,6 +46,10 @@ public final class ReplSession {
         case .reseed(let message):
             generator.reseed(state.seed)
             say(message)
+        case .next(let count):
+            showChoices(count)
+        case .pick(let picked):
+            pick(picked)
         case .reset:
             generator.reset()
             say("state reset")
@@ -58,6 +65,55 @@ public final class ReplSession {
             complain(message)
         }
         return true
+    }
+
+    /// A turn: reads `text` into the model (as text, never as a command) and writes on from it.
+    public func respond(to text: String) {
+        read(text)
+        write(count: state.length)
+    }
+
+    /// Lists the `count` most likely next characters, most likely first:
+    ///
+    ///     after "the kin":
+    ///       1  g  0.912345
+    ///
+    /// Probabilities are rounded down, so the ones shown never add up to more than 1.
+    private func showChoices(_ count: Int) {
+        let choices = generator.choices(count)
+        lastChoices = choices.map(\.character)
+        let context = generator.recentText(choiceContext)
+        var lines = [context.isEmpty ? "at the start:" : "after \"\(VisibleCharacters.showInline(context))\":"]
+        let rankWidth = String(choices.count).count
+        for (rank, choice) in choices.enumerated() {
+            let shown = String(rank + 1).leftPadded(to: rankWidth)
+            let probability = String(format: "%.6f", (choice.probability * 1e6).rounded(.down) / 1e6)
+            lines.append("  \(shown)  \(VisibleCharacters.show(choice.character))  \(probability)")
+        }
+        say(lines.joined(separator: "\n"))
+    }
+
+    /// Characters of context `:next` shows before its list.
+    private let choiceContext = 30
+
+    /// Reads one character chosen by `:pick`, then shows the next choices (as many as before).
+    private func pick(_ picked: PickedCharacter) {
+        let character: Unicode.Scalar
+        switch picked {
+        case .rank(let rank):
+            guard rank >= 1 && rank <= lastChoices.count else {
+                return complain(lastChoices.isEmpty ? ":pick \(rank): no list to pick from yet; :next shows one (or quote a digit: '\(rank)')"
+                                : ":pick \(rank): the last list has ranks 1 to \(lastChoices.count)")
+            }
+            character = lastChoices[rank - 1]
+        case .character(let typed):
+            character = typed
+        }
+        guard let token = generator.vocabulary.index(of: character) else {
+            return complain(":pick: the model does not know \(visibleCharacter(character))")
+        }
+        generator.feed([token])
+        showChoices(lastChoices.isEmpty ? ReplCommands.defaultChoices : lastChoices.count)
     }
 
     /// Reads typed text into the model; characters it does not know are named and skipped.
@@ -90,7 +146,9 @@ public final class ReplSession {
             let loaded = try SamplingModel(path: path)
             model = loaded
             generator = loaded.generator(settings: state.settings, seed: state.seed)
+            generator.stops = state.stops
             lastOutput.removeAll()
+            lastChoices.removeAll()
             say("loaded \(path): \(loaded.summary)")
         } catch {
             complain("\(error); still using \(model.path)")
@@ -129,4 +187,8 @@ public final class ReplSession {
         output.flush()
         Terminal.note(message)
     }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

@@ -106,22 +106,29 @@ public enum CorpusReader {
         let files = try files(in: paths)
         guard !files.isEmpty else { throw CorpusError.noTextFiles(paths: paths) }
         var scalars = [Unicode.Scalar]()
-        for file in files {
-            let data: Data
-            // Read, not memory-mapped: a mapped file that shrinks while it is decoded (the user
-            // rewrites the corpus as training starts) kills the process with SIGBUS.
-            do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-                throw CorpusError.unreadable(path: file, reason: (error as NSError).localizedDescription)
-            }
-            scalars.reserveCapacity(scalars.count + data.count)
-            try data.withUnsafeBytes { raw in
-                try UTF8Decoder.decode(raw.bindMemory(to: UInt8.self), file: file, policy: invalidUTF8) {
-                    scalars.append($0)
-                }
-            }
-        }
+        for file in files { try readFile(file, invalidUTF8: invalidUTF8, appendingTo: &scalars) }
         guard !scalars.isEmpty else { throw CorpusError.empty(paths: paths) }
         return scalars
+    }
+
+    /// Reads and decodes one file, appending its characters to `scalars`.
+    public static func readFile(_ file: String, invalidUTF8: InvalidUTF8Policy = .fail,
+                                appendingTo scalars: inout [Unicode.Scalar]) throws {
+        let data: Data
+        // Read, not memory-mapped: a mapped file that shrinks while it is decoded (the user
+        // rewrites the corpus as training starts) kills the process with SIGBUS.
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) { throw CorpusError.notFound(path: file) }
+            if isFolder.boolValue { throw CorpusError.unreadable(path: file, reason: "it is a folder, not a file") }
+            throw CorpusError.unreadable(path: file, reason: (error as NSError).localizedDescription)
+        }
+        scalars.reserveCapacity(scalars.count + data.count)
+        try data.withUnsafeBytes { raw in
+            try UTF8Decoder.decode(raw.bindMemory(to: UInt8.self), file: file, policy: invalidUTF8) {
+                scalars.append($0)
+            }
+        }
     }
 }
 

@@ -15,7 +15,13 @@ struct GenerateCommand: ParsableCommand {
         stdout as it is generated; --output writes a file atomically instead (it appears only \
         when complete) with a progress bar on stderr. --count N writes N independent samples, \
         each headed by a line '----- sample i of N -----'. Ctrl-C stops early (with --output, \
-        nothing is written).
+        nothing is written). --stop ends each sample right after the first occurrence of a \
+        stop string. --beam K writes the most likely text instead of a random one: a beam \
+        search keeping K candidates, under the model's own probabilities (no temperature, \
+        top-k or top-p); its text appears when the search ends. With --json, each sample \
+        comes with its log-probability: the sum, in nats, of log-softmax of the raw logits \
+        (the model's own probability at temperature 1, not the tempered one) over the \
+        generated characters, given the prompt.
         """)
 
     @OptionGroup var sampling: SamplingOptions
@@ -24,15 +30,37 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .customLong("no-prompt"), help: "Leave the prompt out of the output.") var noPrompt = false
     @Flag(name: .customLong("skip-unknown"), help: "Drop prompt characters the model does not know (with a warning) instead of stopping.")
     var skipUnknown = false
-    @Flag(help: "Print the samples with the checkpoint, settings and seed used as one JSON object on stdout.") var json = false
+    @Flag(help: "Print the samples with the checkpoint, settings, seed and each sample's log-probability as one JSON object on stdout.")
+    var json = false
+    @Option(parsing: .unconditional, help: "Beam search with this many candidates (1 = greedy): the most likely text instead of a sampled one.")
+    var beam: Int?
 
     static let defaultLength = 2000
 
     /// The most characters `--json` holds: its samples are kept in memory until the end.
     static let maximumJSONCharacters = 100_000_000
 
+    /// The widest beam: each character costs K model steps and K × V scores.
+    static let maximumBeam = 1000
+    /// The most characters × beams a search holds back-pointers for.
+    static let maximumBeamCharacters = 100_000_000
+
     func validate() throws {
         if count < 1 { throw ValidationError("--count must be an integer ≥ 1, got \(count)") }
+        if let beam {
+            if beam < 1 || beam > Self.maximumBeam {
+                throw ValidationError("--beam must be an integer from 1 to \(Self.maximumBeam), got \(beam)")
+            }
+            let given = [("--temperature", sampling.givenTemperature != nil), ("--top-k", sampling.topK != nil),
+                         ("--top-p", sampling.topP != nil), ("--count", count > 1)].filter(\.1).map(\.0)
+            if let option = given.first {
+                throw ValidationError("--beam finds the one most likely text under the model's own probabilities, so it does not take \(option); leave one of them out")
+            }
+            let (total, overflow) = beam.multipliedReportingOverflow(by: sampling.length ?? Self.defaultLength)
+            if overflow || total > Self.maximumBeamCharacters {
+                throw ValidationError("--beam × --length must be at most \(Self.maximumBeamCharacters): a search keeps every candidate's history until it ends")
+            }
+        }
         if json {
             let (total, overflow) = count.multipliedReportingOverflow(by: sampling.length ?? Self.defaultLength)
             if overflow || total > Self.maximumJSONCharacters {
@@ -44,14 +72,17 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let path = try sampling.checkpointPath()
         let generator = try sampling.makeGenerator(path: path)
-        let prompt = try sampling.promptTokens(for: generator, skippingUnknown: skipUnknown)
+        let promptText = try sampling.promptText()
+        let prompt = try sampling.promptTokens(promptText, for: generator, skippingUnknown: skipUnknown)
+        generator.stops = try sampling.stopStrings()
+        generator.measuresLogProbability = json
         let length = sampling.length ?? Self.defaultLength
         let file = try output.map { try AtomicFileWriter(path: $0) }
         // Text goes to the file, or to stdout unless stdout carries the JSON.
         let text = file.map { TextOutput(fileDescriptor: $0.fileDescriptor, flushEachCharacter: false) }
             ?? (json ? nil : TextOutput.standardOutput())
         var progress = file != nil && Terminal.stderrIsTerminal ? GenerationProgress(total: count * length) : nil
-        var samples = [String]()
+        var samples = [String](), logProbabilities = [Double](), written = 0
         let started = DispatchTime.now().uptimeNanoseconds
         Interrupt.install(terminate: true)
 
@@ -68,11 +99,25 @@ struct GenerateCommand: ParsableCommand {
                 text?.write(promptText)
                 if json { sample.append(contentsOf: promptText.unicodeScalars) }
             }
-            generator.continueText(count: length) { character in
+            func emit(_ character: Unicode.Scalar) {
                 text?.write(character)
                 if json { sample.append(character) }
-                progress?.advance()
-                return !Interrupt.requested
+                written += 1
+            }
+            if let beam {
+                let found = BeamSearch(width: beam).run(on: generator, length: length) {
+                    progress?.advance()
+                    return !Interrupt.requested
+                }
+                found.tokens.forEach { emit(generator.vocabulary.scalars[Int($0)]) }
+                logProbabilities.append(found.logProbability)
+            } else {
+                generator.continueText(count: length) { character in
+                    emit(character)
+                    progress?.advance()
+                    return !Interrupt.requested
+                }
+                logProbabilities.append(generator.logProbability)
             }
             samples.append(String(sample))
             if Interrupt.requested { break }
@@ -91,17 +136,21 @@ struct GenerateCommand: ParsableCommand {
             if let failure = text?.failure { try file.fail(failure) }
             try file.commit()
             Terminal.note(String(format: "charlstm: wrote %d characters to %@ (%.0f chars/s)",
-                                 count * length, output, Double(count * length) / max(seconds, 1e-9)))
+                                 written, output, Double(written) / max(seconds, 1e-9)))
         }
-        if json { try printJSON(path: path, seed: generator.seed, samples: samples) }
+        if json {
+            try printJSON(path: path, prompt: promptText, seed: generator.seed, samples: samples, logProbabilities: logProbabilities)
+        }
     }
 
-    func printJSON(path: String, seed: UInt64, samples: [String]) throws {
+    func printJSON(path: String, prompt: String, seed: UInt64, samples: [String], logProbabilities: [Double]) throws {
         func number(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
         let object: [String: Any] = [
-            "checkpoint": path, "prompt": sampling.prompt, "include_prompt": !noPrompt,
+            "checkpoint": path, "prompt": prompt, "prompt_file": sampling.promptFile.map { $0 as Any } ?? NSNull(),
+            "include_prompt": !noPrompt, "stop": sampling.stop, "beam": beam.map { $0 as Any } ?? NSNull(),
+            "log_probabilities": logProbabilities,
             "length": sampling.length ?? Self.defaultLength, "count": count,
-            "temperature": number(sampling.temperature),
+            "temperature": beam == nil ? number(sampling.temperature) : NSNull(),
             "top_k": sampling.topK.map { $0 as Any } ?? NSNull(),
             "top_p": sampling.topP.map { number($0) as Any } ?? NSNull(),
             "seed": seed, "output": output.map { $0 as Any } ?? NSNull(), "samples": samples,

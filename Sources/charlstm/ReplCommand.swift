@@ -14,7 +14,9 @@ struct ReplCommand: ParsableCommand {
         them); Ctrl-C stops the output, Ctrl-D or :quit leaves. The history is kept in \
         $XDG_STATE_HOME/charlstm/history (default ~/.local/state/charlstm/history). With stdin \
         not a terminal, lines are read without a prompt and each answer ends with a newline. \
-        --prompt, when given, is handled as the first line.
+        --prompt, when given, is handled as the first line; --prompt-file is read as text (never \
+        as a command) and continued. --stop strings end each answer right after they appear \
+        (:stop changes them).
         """)
 
     @OptionGroup var sampling: SamplingOptions
@@ -32,18 +34,24 @@ struct ReplCommand: ParsableCommand {
         let path = try sampling.checkpointPath()
         let model = try SamplingModel(path: path)
         let state = ReplState(settings: sampling.settings, length: sampling.length ?? Self.defaultLength,
-                              seed: sampling.seed ?? SamplingOptions.freshSeed())
+                              seed: sampling.seed ?? SamplingOptions.freshSeed(), stops: try sampling.stopStrings())
+        let promptFileText = try sampling.promptFile.map { _ in try sampling.promptText() }
         let session = ReplSession(model: model, state: state, output: .standardOutput())
         Interrupt.install(secondExits: false)
+        /// The prompt option's turn; false when it ended the session (`--prompt :quit`).
+        func startingTurn() -> Bool {
+            if let promptFileText { session.respond(to: promptFileText); return true }
+            return (sampling.prompt ?? "").isEmpty || session.handle(sampling.prompt!)
+        }
         guard Terminal.stdinIsTerminal else {
             // A script or a pipe: no prompt, no banner, no line editing.
-            if !sampling.prompt.isEmpty, !session.handle(sampling.prompt) { return }
+            guard startingTurn() else { return }
             while let line = Swift.readLine(strippingNewline: true), session.handle(line) {}
             return
         }
         let input = ReadlineInput(prompt: "> ", historyPath: ReplHistory.path())
         print(session.banner)
-        var going = sampling.prompt.isEmpty || session.handle(sampling.prompt)
+        var going = startingTurn()
         while going, let line = input.readLine() {
             going = session.handle(line)
         }

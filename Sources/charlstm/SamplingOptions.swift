@@ -10,21 +10,33 @@ import Training
 struct SamplingOptions: ParsableArguments {
     @Option(help: "A checkpoint file or a run folder (default: the best checkpoint of the newest run in checkpoints/, else the bundled model).")
     var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Text to start from: the model reads it first and continues it.") var prompt: String = ""
+    @Option(parsing: .unconditional, help: "Text to start from: the model reads it first and continues it.") var prompt: String?
+    @Option(name: .customLong("prompt-file"), help: "Read the text to start from from this UTF-8 file instead (any length).")
+    var promptFile: String?
     @Option(parsing: .unconditional, help: "Characters to generate after the prompt (default 2000 in generate, 400 in the REPL).") var length: Int?
-    @Option(parsing: .unconditional, help: "Softmax temperature, ≥ 0: lower is safer, higher is wilder; 0 is greedy argmax.")
-    var temperature: Float = 0.8
+    @Option(name: .customLong("temperature"), parsing: .unconditional,
+            help: "Softmax temperature, ≥ 0: lower is safer, higher is wilder; 0 is greedy argmax (default 0.8).")
+    var givenTemperature: Float?
     @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Draw only from the k most likely characters (ties with the k-th included).")
     var topK: Int?
     @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Draw only from the most likely characters whose probability reaches p, in (0, 1].")
     var topP: Float?
     @Option(help: "Random seed: the same checkpoint, prompt, options and seed give the same text (default: a fresh random seed).")
     var seed: UInt64?
+    @Option(parsing: .unconditionalSingleValue,
+            help: "End the text right after this string (repeatable; \\n is a line break, \\t a tab, \\\\ a backslash). It may begin in the prompt but must end in the generated text.")
+    var stop: [String] = []
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
     static let bundledModelPath = "checkpoints/bundled/best.safetensors"
 
+    static let defaultTemperature: Float = 0.8
+
+    var temperature: Float { givenTemperature ?? Self.defaultTemperature }
+
     func validate() throws {
+        if prompt != nil && promptFile != nil { throw ValidationError("--prompt and --prompt-file both give a prompt: use one of them") }
+        _ = try stopStrings()
         if let p = SamplingSettings.temperatureProblem(temperature) { throw ValidationError("--temperature " + p) }
         if let k = topK, let p = SamplingSettings.topKProblem(k) { throw ValidationError("--top-k " + p) }
         if let value = topP, let p = SamplingSettings.topPProblem(value) { throw ValidationError("--top-p " + p) }
@@ -50,9 +62,38 @@ struct SamplingOptions: ParsableArguments {
     /// A seed for when none is given: different every run (and reported, so a run can be repeated).
     static func freshSeed() -> UInt64 { UInt64.random(in: 0...UInt64(Int64.max)) }
 
+    /// The `--stop` strings with their escapes read.
+    func stopStrings() throws -> StopStrings {
+        StopStrings(try stop.map { typed in
+            switch StopStrings.unescape(typed) {
+            case .success(let string): return string
+            case .failure(let problem): throw ValidationError("--stop " + problem.description)
+            }
+        })
+    }
+
+    /// The prompt: `--prompt`, or the text of `--prompt-file`, or nothing.
+    func promptText() throws -> String {
+        guard let promptFile else { return prompt ?? "" }
+        var scalars = [Unicode.Scalar]()
+        do {
+            try CorpusReader.readFile(promptFile, appendingTo: &scalars)
+        } catch CorpusError.invalidUTF8(let file, let offset) {
+            throw UsageError("--prompt-file \(file): invalid UTF-8 at byte offset \(offset); convert the file to UTF-8")
+        } catch let error as CorpusError {
+            throw UsageError("--prompt-file \(error)")
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    /// Where the prompt comes from, as error messages name it.
+    var promptSource: String { promptFile.map { "--prompt-file \($0)" } ?? "--prompt" }
+
     /// The prompt as tokens; unknown characters are an error naming them, or with
     /// `skippingUnknown` dropped with a warning on stderr.
-    func promptTokens(for generator: TextGenerator, skippingUnknown: Bool) throws -> [Int32] {
+    func promptTokens(_ prompt: String, for generator: TextGenerator, skippingUnknown: Bool) throws -> [Int32] {
         do {
             let (tokens, skipped) = try generator.tokens(for: prompt, skippingUnknown: skippingUnknown)
             if !skipped.isEmpty {
@@ -60,7 +101,7 @@ struct SamplingOptions: ParsableArguments {
             }
             return tokens
         } catch let error as VocabularyError {
-            throw UsageError("--prompt: \(error); remove them or pass --skip-unknown")
+            throw UsageError("\(promptSource): \(error); remove them or pass --skip-unknown")
         }
     }
 }
