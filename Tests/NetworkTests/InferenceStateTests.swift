@@ -27,4 +27,36 @@ final class InferenceStateTests: XCTestCase {
             }
         }
     }
+
+    /// Restoring a snapshot returns to that moment: the same logits, and the same steps after it,
+    /// for one and two layers, with and without the input table, whatever ran in between.
+    func testInferenceState_restoreReturnsToTheSnapshotsState() {
+        for (vocabulary, embedding, layers) in [(9, 6, 2), (30, 4, 1)] {
+            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 16, layers: layers)
+            let state = InferenceState(model: CharModel(configuration: config, seed: 21))
+            for token: Int32 in [1, 4, 2] { state.step(token) }
+            let saved = state.snapshot()
+            let logitsThen = state.logits.array
+            var after = [[Float]]()
+            for token: Int32 in [3, 0, 5, 7] { state.step(token); after.append(state.logits.array) }
+            // Wander off (an odd number of steps, so the cell buffers are the other way round), then return.
+            for token: Int32 in [8, 8, 1] { state.step(token) }
+            let reused = state.snapshot()
+            reused.copy(from: saved)
+            state.restore(reused)
+            XCTAssertEqual(state.logits.array, logitsThen)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: reused.logits, count: vocabulary)), logitsThen)
+            for (k, token) in ([3, 0, 5, 7] as [Int32]).enumerated() {
+                state.step(token)
+                XCTAssertEqual(state.logits.array, after[k], "V \(vocabulary), step \(k) after restoring")
+            }
+            // save(into:) takes the same picture as snapshot().
+            state.save(into: reused)
+            state.step(2)
+            let expected = state.logits.array
+            state.restore(reused)
+            state.step(2)
+            XCTAssertEqual(state.logits.array, expected)
+        }
+    }
 }

@@ -145,4 +145,42 @@ final class ReplCommandsTests: XCTestCase {
         XCTAssertEqual(ReplHistory.path(environment: ["XDG_STATE_HOME": "state", "HOME": "/home/a"]),
                        "/home/a/.local/state/charlstm/history")
     }
+
+    func testReplCommands_stopAddsListsAndDropsStopStrings() {
+        let (added, state) = run(":stop \\n\\n")
+        XCTAssertEqual(added, .show("stop at \"\\n\\n\""))
+        XCTAssertEqual(state.stops.strings, ["\n\n"])
+        var more = state
+        XCTAssertEqual(ReplCommands.command(line: ":stop THE END", state: &more), .show("stop at \"\\n\\n\" or \"THE END\""))
+        XCTAssertEqual(ReplCommands.command(line: ":stop", state: &more), .show("stop at \"\\n\\n\" or \"THE END\""))
+        XCTAssertTrue(more.summary.hasSuffix(" · stop at \"\\n\\n\" or \"THE END\""), more.summary)
+        XCTAssertEqual(ReplCommands.command(line: ":stop off", state: &more), .show("no stop strings"))
+        XCTAssertTrue(more.stops.isEmpty)
+        XCTAssertEqual(run(":stop").0, .show("no stop strings"))
+        assertRefused(":stop a\\q", saying: "\\q is not an escape")
+    }
+
+    func testReplCommands_nextTakesAnOptionalCount() {
+        XCTAssertEqual(run(":next").0, .next(5))
+        XCTAssertEqual(run(":next 12").0, .next(12))
+        assertRefused(":next 0", saying: ":next must be an integer from 1 to 1000, got 0")
+        assertRefused(":next x", saying: "got x")
+        assertRefused(":next 1 2", saying: "usage: :next [N]")
+    }
+
+    /// Digits are a rank; a quoted character is itself (digits too); ␣ ⏎ ⇥ are what :next shows them for.
+    func testReplCommands_pickTakesARankOrACharacter() {
+        XCTAssertEqual(run(":pick 2").0, .pick(.rank(2)))
+        XCTAssertEqual(run(":pick 12").0, .pick(.rank(12)))
+        XCTAssertEqual(run(":pick '2'").0, .pick(.character("2")))
+        XCTAssertEqual(run(":pick ' '").0, .pick(.character(" ")))
+        XCTAssertEqual(run(":pick '␣'").0, .pick(.character("␣")))
+        XCTAssertEqual(run(":pick e").0, .pick(.character("e")))
+        XCTAssertEqual(run(":pick ␣").0, .pick(.character(" ")))
+        XCTAssertEqual(run(":pick ⏎").0, .pick(.character("\n")))
+        XCTAssertEqual(run(":pick ⇥").0, .pick(.character("\t")))
+        assertRefused(":pick", saying: ":pick takes one character")
+        assertRefused(":pick ab", saying: "got ab")
+        assertRefused(":pick 99999999999999999999999", saying: ":pick takes one character")
+    }
 }
