@@ -156,12 +156,7 @@ final class GenerateCommandTests: SampledModelTestCase {
             (["--json", "--count", "1000", "--length", "1000000"], "--json keeps the samples in memory"),
             (["--json", "--count", "9223372036854775807", "--length", "2"], "--json keeps the samples in memory"),
         ]
-        for (arguments, message) in cases {
-            let run = try generate(arguments)
-            XCTAssertEqual(run.status, 2, "\(arguments)")
-            XCTAssertTrue(run.stderr.hasPrefix("charlstm: " + message), "\(arguments): \(run.stderr)")
-            XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
-        }
+        for (arguments, message) in cases { try generate(arguments).assertRefused(saying: message, "\(arguments)") }
     }
 
     func testGenerate_findsTheNewestRunWhenNoCheckpointIsNamed() throws {

@@ -13,6 +13,14 @@ struct CommandResult {
 
     /// The lines on stderr that are error reports (`charlstm: …`).
     var errorLines: [String] { stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("charlstm: ") } }
+
+    /// Checks the contract for bad input: exit status 2 and one line on stderr, starting
+    /// `charlstm: ` + `message`.
+    func assertRefused(saying message: String, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(status, 2, "\(what): \(stderr)", file: file, line: line)
+        XCTAssertTrue(stderr.hasPrefix("charlstm: " + message), "\(what): \(stderr)", file: file, line: line)
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr, file: file, line: line)
+    }
 }
 
 /// A temporary folder to run the built `charlstm` binary in, as a user would: every end-to-end
