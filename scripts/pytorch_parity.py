@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""PyTorch parity of CharLSTM checkpoints, in both directions, through the real binary.
+"""PyTorch parity of CharLSTM checkpoints, in both directions, through the real binary, for
+every recurrent cell (`--cell lstm|gru|rnn` as nn.LSTM, nn.GRU, nn.RNN with tanh).
 
 1. charlstm -> PyTorch: `charlstm train` a small model on generated text; load its checkpoint
-   into nn.Embedding / nn.LSTM / nn.Linear with load_state_dict(strict=True) after dropping
-   `optimizer.*`; compute the held-out loss the way `charlstm eval` defines it; compare with
-   `charlstm eval --json`.
+   into nn.Embedding / nn.LSTM (nn.GRU, nn.RNN) / nn.Linear with load_state_dict(strict=True)
+   after dropping `optimizer.*`; compute the held-out loss the way `charlstm eval` defines it;
+   compare with `charlstm eval --json`.
 2. PyTorch -> charlstm: build and briefly train a model of the same architecture in PyTorch,
    write it with the `safetensors` package plus CharLSTM's metadata, and have `charlstm info`
    and `charlstm eval` (and `charlstm generate`, when the build has it) load it; the losses
    must agree.
 
 Every comparison must be within 1e-4 nats/char. Prints the figures; exits 1 on any mismatch.
-Usage: scripts/pytorch_parity.py [--charlstm PATH] [--keep-folder]
+Usage: scripts/pytorch_parity.py [--charlstm PATH] [--keep-folder] [--cells lstm,gru,rnn]
 """
 
 import argparse
@@ -31,22 +32,29 @@ from safetensors.torch import load_file, save_file
 
 TOLERANCE = 1e-4  # nats/char
 FORMAT_VERSION = "1"
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}  # nn.RNN's default nonlinearity is tanh
 
 
 class CharLSTM(nn.Module):
-    """The architecture CharLSTM's checkpoints describe, with the same state-dict names."""
+    """The architecture CharLSTM's checkpoints describe, with the same state-dict names: the
+    recurrent module is an attribute named after the cell (`lstm`, `gru`, `rnn`)."""
 
-    def __init__(self, vocabulary_size, embedding_size, hidden_size, layers, batch_first):
+    def __init__(self, vocabulary_size, embedding_size, hidden_size, layers, batch_first, cell="lstm"):
         super().__init__()
         self.batch_first = batch_first
+        self.cell = cell
         self.embedding = nn.Embedding(vocabulary_size, embedding_size)
-        self.lstm = nn.LSTM(embedding_size, hidden_size, layers, batch_first=batch_first)
+        setattr(self, cell, CELLS[cell](embedding_size, hidden_size, layers, batch_first=batch_first))
         self.decoder = nn.Linear(hidden_size, vocabulary_size)
+
+    @property
+    def recurrent(self):
+        return getattr(self, self.cell)
 
     def forward(self, tokens):
         """tokens: streams x time; returns logits, streams x time x vocabulary."""
         x = self.embedding(tokens if self.batch_first else tokens.t())
-        y, _ = self.lstm(x)  # zero initial state
+        y, _ = self.recurrent(x)  # zero initial state
         logits = self.decoder(y)
         return logits if self.batch_first else logits.transpose(0, 1)
 
@@ -115,16 +123,19 @@ class Parity:
             self.compare(f"{label}, --streams {streams} --window {window} ({count} chars)", ours, theirs)
 
 
-def charlstm_to_pytorch(p, eval_tokens_of):
-    print("direction 1: charlstm train -> PyTorch load_state_dict(strict=True)")
-    p.run("train", "train.txt", "--run", "parity", "--layers", "2", "--hidden", "24", "--embedding", "12",
+def charlstm_to_pytorch(p, eval_tokens_of, cell):
+    print(f"direction 1 ({cell}): charlstm train --cell {cell} -> PyTorch load_state_dict(strict=True)")
+    run = f"parity-{cell}"
+    p.run("train", "train.txt", "--run", run, "--cell", cell, "--layers", "2", "--hidden", "24", "--embedding", "12",
           "--batch", "8", "--seq", "24", "--steps", "120", "--eval-every", "60", "--lr", "0.01", "--threads", "1",
           "--dropout", "0.1", "--seed", "5")
-    checkpoint = os.path.join("checkpoints", "parity", "best.safetensors")
+    checkpoint = os.path.join("checkpoints", run, "best.safetensors")
     path = os.path.join(p.folder, checkpoint)
     with safe_open(path, framework="pt") as f:
         metadata = f.metadata()
     stored = json.loads(metadata["model"])
+    if stored.get("cell", "lstm") != cell:
+        p.failures.append(f"{checkpoint} records cell {stored.get('cell')}, expected {cell}")
     vocabulary = json.loads(metadata["vocabulary"])
     tensors = load_file(path)
     weights = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
@@ -132,19 +143,20 @@ def charlstm_to_pytorch(p, eval_tokens_of):
           f"format {metadata['format']} v{metadata['format_version']}, model {metadata['model']}")
     tokens = eval_tokens_of(vocabulary)
     for batch_first in (True, False):
-        model = CharLSTM(len(vocabulary), stored["embeddingSize"], stored["hiddenSize"], stored["layers"], batch_first)
+        model = CharLSTM(len(vocabulary), stored["embeddingSize"], stored["hiddenSize"], stored["layers"], batch_first,
+                         cell)
         model.load_state_dict(weights, strict=True)
         model.eval()
-        p.check_eval(f"batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
+        p.check_eval(f"{cell}, batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
 
 
-def pytorch_to_charlstm(p, train_text, eval_tokens_of):
-    print("direction 2: PyTorch model + safetensors.save_file -> charlstm info / eval")
+def pytorch_to_charlstm(p, train_text, eval_tokens_of, cell):
+    print(f"direction 2 ({cell}): PyTorch model + safetensors.save_file -> charlstm info / eval")
     codepoints = sorted({ord(c) for c in train_text})
     index = {c: i for i, c in enumerate(codepoints)}
     torch.manual_seed(11)
     embedding, hidden, layers = 10, 20, 2
-    model = CharLSTM(len(codepoints), embedding, hidden, layers, batch_first=False)
+    model = CharLSTM(len(codepoints), embedding, hidden, layers, batch_first=False, cell=cell)
     # A few hundred Adam steps, so the weights are a real model rather than the initialisation.
     data = torch.tensor([index[ord(c)] for c in train_text], dtype=torch.long)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
@@ -161,21 +173,21 @@ def pytorch_to_charlstm(p, train_text, eval_tokens_of):
         "format": "charlstm",
         "format_version": FORMAT_VERSION,
         "vocabulary": json.dumps(codepoints),
-        "model": json.dumps({"cell": "lstm", "vocabularySize": len(codepoints), "embeddingSize": embedding,
+        "model": json.dumps({"cell": cell, "vocabularySize": len(codepoints), "embeddingSize": embedding,
                              "hiddenSize": hidden, "layers": layers, "dropout": 0.0}),
     }
-    file = "from_pytorch.safetensors"
+    file = f"from_pytorch_{cell}.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(p.folder, file), metadata)
     info = json.loads(p.run("info", file, "--json"))
     parameters = sum(v.numel() for v in model.state_dict().values())
-    shown = (info["layers"], info["hidden"], info["embedding"], info["vocabulary_size"], info["parameters"])
-    wanted = (layers, hidden, embedding, len(codepoints), parameters)
-    print(f"  charlstm info: {info['layers']}x{info['hidden']} LSTM, embedding {info['embedding']}, "
+    shown = (info["cell"], info["layers"], info["hidden"], info["embedding"], info["vocabulary_size"], info["parameters"])
+    wanted = (cell, layers, hidden, embedding, len(codepoints), parameters)
+    print(f"  charlstm info: {info['layers']}x{info['hidden']} {info['cell']}, embedding {info['embedding']}, "
           f"{info['vocabulary_size']} characters, {info['parameters']} parameters (PyTorch: {parameters})")
     if shown != wanted:
         p.failures.append(f"info shows {shown}, expected {wanted}")
     tokens = eval_tokens_of(codepoints)
-    p.check_eval("from PyTorch", file, model, tokens, "eval.txt")
+    p.check_eval(f"{cell} from PyTorch", file, model, tokens, "eval.txt")
     usage = subprocess.run([p.binary, "help", "generate"], capture_output=True, text=True).stdout
     if "USAGE: charlstm generate" in usage:
         prompt = "the king "
@@ -201,11 +213,11 @@ def greedy_continuation(model, codepoints, prompt, length):
     tokens = torch.tensor([[index[ord(c)]] for c in prompt], dtype=torch.long)  # time x batch 1
     out = []
     with torch.no_grad():
-        y, state = model.lstm(model.embedding(tokens))
+        y, state = model.recurrent(model.embedding(tokens))
         for _ in range(length):
             t = int(torch.argmax(model.decoder(y[-1, 0])))
             out.append(chr(codepoints[t]))
-            y, state = model.lstm(model.embedding(torch.tensor([[t]])), state)
+            y, state = model.recurrent(model.embedding(torch.tensor([[t]])), state)
     return "".join(out)
 
 
@@ -213,6 +225,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--charlstm", default=None, help="the binary (default: .build/debug/charlstm)")
     parser.add_argument("--keep-folder", action="store_true", help="leave the work folder for inspection")
+    parser.add_argument("--cells", default=",".join(CELLS), help="the cells to check, comma-separated (default: all)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = os.path.abspath(args.charlstm or os.path.join(root, ".build", "debug", "charlstm"))
@@ -232,8 +245,11 @@ def main():
 
     p = Parity(binary, folder)
     print(f"PyTorch {torch.__version__}, charlstm {binary}, work folder {folder}")
-    charlstm_to_pytorch(p, eval_tokens_of)
-    pytorch_to_charlstm(p, train_text, eval_tokens_of)
+    for cell in args.cells.split(","):
+        if cell not in CELLS:
+            sys.exit(f"pytorch_parity: unknown cell {cell!r} (one of {', '.join(CELLS)})")
+        charlstm_to_pytorch(p, eval_tokens_of, cell)
+        pytorch_to_charlstm(p, train_text, eval_tokens_of, cell)
     if args.keep_folder:
         print(f"work folder kept: {folder}")
     else:
@@ -241,7 +257,7 @@ def main():
     if p.failures:
         print(f"pytorch_parity: {len(p.failures)} mismatch(es): {'; '.join(p.failures)}")
         return 1
-    print(f"pytorch_parity: both directions agree within {TOLERANCE} nats/char")
+    print(f"pytorch_parity: both directions agree within {TOLERANCE} nats/char for {args.cells}")
     return 0
 
 

@@ -70,6 +70,47 @@ void ck_lstm_backward(const float *gates, long h, const float *c_prev, const flo
     }
 }
 
+void ck_gru_forward(float *restrict gates, const float *restrict bias, long h, const float *restrict hidden_n,
+                    const float *h_prev, float *h_out) {
+    float *restrict gr = gates, *restrict gz = gates + h, *restrict gn = gates + 2 * h;
+    const float *restrict br = bias, *restrict bz = bias + h, *restrict bn = bias + 2 * h;
+    for (long j = 0; j < h; j++) {
+        float r = sigmoid_inline(gr[j] + br[j]);
+        float z = sigmoid_inline(gz[j] + bz[j]);
+        float n = tanh_inline(gn[j] + bn[j] + r * hidden_n[j]);
+        float previous = h_prev[j];
+        gr[j] = r; gz[j] = z; gn[j] = n;
+        h_out[j] = (1.0f - z) * n + z * previous;
+    }
+}
+
+void ck_gru_backward(const float *gates, long h, const float *hidden_n, const float *h_prev, const float *dh,
+                     float *dgates, float *dhidden_n, float *dh_prev) {
+    const float *gr = gates, *gz = gates + h, *gn = gates + 2 * h;
+    float *dr = dgates, *dz = dgates + h, *dn = dgates + 2 * h;
+    // As in ck_lstm_backward: every iteration reads its own values before writing at the same
+    // places, so the in-place overlap of dgates/gates and dhidden_n/hidden_n is safe.
+#pragma clang loop vectorize(assume_safety)
+    for (long j = 0; j < h; j++) {
+        float r = gr[j], z = gz[j], n = gn[j], hn = hidden_n[j], d = dh[j];
+        float dn_pre = d * (1.0f - z) * (1.0f - n * n);
+        dr[j] = dn_pre * hn * r * (1.0f - r);
+        dz[j] = d * (h_prev[j] - n) * z * (1.0f - z);
+        dn[j] = dn_pre;
+        dhidden_n[j] = dn_pre * r;
+        dh_prev[j] = d * z;
+    }
+}
+
+void ck_rnn_forward(const float *restrict pre, const float *restrict bias, long h, float *restrict h_out) {
+    for (long j = 0; j < h; j++) h_out[j] = tanh_inline(pre[j] + bias[j]);
+}
+
+void ck_rnn_backward(const float *h_out, long h, const float *dh, float *dpre) {
+#pragma clang loop vectorize(assume_safety)
+    for (long j = 0; j < h; j++) dpre[j] = dh[j] * (1.0f - h_out[j] * h_out[j]);
+}
+
 double ck_softmax_xent(const float *restrict logits, long v, long target, float *restrict gradient, float scale) {
     float maximum = -INFINITY;
     for (long j = 0; j < v; j++) maximum = fmaxf(maximum, logits[j]);

@@ -12,7 +12,7 @@ public struct Checkpoint {
     public var training: TrainingConfiguration?
     public var position: TrainingPosition?
     /// The recurrent state carried between training steps (truncated BPTT), by name
-    /// (`h_l0`, `c_l0`, …, each batch×hidden), so a resumed run continues mid-epoch exactly.
+    /// (`h_l0`, and for an LSTM `c_l0`, …, each batch×hidden), so a resumed run continues mid-epoch exactly.
     /// Stored as `optimizer.carried_state.<name>`: like the moments it is training state that
     /// a PyTorch user drops with the rest of `optimizer.*`.
     public var carriedState: [String: [Float]]
@@ -38,9 +38,9 @@ public struct Checkpoint {
     static let formatName = "charlstm"
 
     /// The model configuration as stored: the architecture plus the cell type, so a reader can
-    /// tell an LSTM checkpoint from other recurrent cells by the metadata alone.
+    /// tell the recurrent cells apart by the metadata alone. A file without `cell` holds an LSTM.
     struct StoredModel: Codable {
-        var cell: String
+        var cell: String?
         var vocabularySize: Int
         var embeddingSize: Int
         var hiddenSize: Int
@@ -66,7 +66,7 @@ public struct Checkpoint {
             "format": Self.formatName,
             "format_version": String(Self.formatVersion),
             "vocabulary": json(vocabulary.codePoints),
-            "model": json(StoredModel(cell: "lstm", vocabularySize: model.configuration.vocabularySize,
+            "model": json(StoredModel(cell: model.configuration.cell.rawValue, vocabularySize: model.configuration.vocabularySize,
                                       embeddingSize: model.configuration.embeddingSize,
                                       hiddenSize: model.configuration.hiddenSize,
                                       layers: model.configuration.layers, dropout: model.configuration.dropout)),
@@ -186,11 +186,12 @@ public struct Checkpoint {
               let stored = try? JSONDecoder().decode(StoredModel.self, from: Data(modelText.utf8)) else {
             throw CheckpointProblem("its model metadata is missing or invalid")
         }
-        guard stored.cell == "lstm" else {
-            throw CheckpointProblem("it holds a \(stored.cell) model, which this build cannot run")
+        guard let cell = CellKind(rawValue: stored.cell ?? CellKind.lstm.rawValue) else {
+            throw CheckpointProblem("it holds a \(stored.cell ?? "") model, which this build cannot run (it runs \(CellKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let configuration = ModelConfiguration(vocabularySize: stored.vocabularySize, embeddingSize: stored.embeddingSize,
-                                               hiddenSize: stored.hiddenSize, layers: stored.layers, dropout: stored.dropout)
+                                               hiddenSize: stored.hiddenSize, layers: stored.layers, dropout: stored.dropout,
+                                               cell: cell)
         if let problem = configuration.problem { throw CheckpointProblem("its model metadata is invalid: \(problem)") }
         guard configuration.vocabularySize == vocabulary.count else {
             throw CheckpointProblem("its vocabulary has \(vocabulary.count) characters but the model expects \(configuration.vocabularySize)")
@@ -224,12 +225,12 @@ public struct Checkpoint {
             carried[String(name.dropFirst(carriedStatePrefix.count))] = values
         }
         // A carried state is all or nothing: half of one would resume from a state that never was.
-        let carriedNames = Set((0..<configuration.layers).flatMap { ["h_l\($0)", "c_l\($0)"] })
+        let carriedNames = Set(UnrolledNetwork.carriedStateNames(configuration))
         if !carried.isEmpty, Set(carried.keys) != carriedNames {
             throw CheckpointProblem("its carried state has tensors \(carried.keys.sorted()), expected \(carriedNames.sorted())")
         }
         if let extra = contents.tensors.keys.sorted().first(where: { !expected.contains($0) && !$0.hasPrefix(carriedStatePrefix) }) {
-            throw CheckpointProblem("it holds an unexpected tensor \(extra) for a \(configuration.layers)-layer LSTM")
+            throw CheckpointProblem("it holds an unexpected tensor \(extra) for a \(configuration.layers)-layer \(cell.displayName)")
         }
         var training: TrainingConfiguration?, position: TrainingPosition?
         if let text = meta["training"] {

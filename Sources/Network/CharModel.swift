@@ -1,6 +1,6 @@
 import Kernels
 
-/// A character model: embedding → stacked LSTM → linear decoder, with all parameters in one
+/// A character model: embedding → stacked recurrent layers (LSTM, GRU or RNN) → linear decoder, with all parameters in one
 /// flat buffer described by `layout` (PyTorch's state-dict names and shapes).
 public final class CharModel {
     public let configuration: ModelConfiguration
@@ -16,8 +16,8 @@ public final class CharModel {
     }
 
     /// A freshly initialised model with PyTorch's default initialisation, so both start from
-    /// the same distribution: `nn.Embedding` standard normal; `nn.LSTM` every weight and bias
-    /// uniform in ±1/√H; `nn.Linear` weight and bias uniform in ±1/√(fan-in) = ±1/√H.
+    /// the same distribution: `nn.Embedding` standard normal; `nn.LSTM` (`nn.GRU`, `nn.RNN`)
+    /// every weight and bias uniform in ±1/√H; `nn.Linear` weight and bias uniform in ±1/√(fan-in) = ±1/√H.
     public convenience init(configuration c: ModelConfiguration, seed: UInt64) {
         let layout = ParameterLayout(c)
         let parameters = FloatBuffer(count: layout.totalCount)

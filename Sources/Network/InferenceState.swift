@@ -3,13 +3,17 @@ import Kernels
 /// A model run one character at a time for one stream: the state of generation.
 ///
 /// Each `step` is one matrix–vector product per layer, [W_ih | W_hh]·[x(t); h(t-1)] into the
-/// gate vector, plus the fused gate kernel, then the decoder GEMV. One product over the fused
+/// gate vector, plus the cell's fused kernel, then the decoder GEMV. One product over the fused
 /// weights instead of two (x·W_ihᵀ and h·W_hhᵀ) halves the BLAS calls and the passes over the
-/// gate vector. The fused weights are stored transposed, (I_l + H) × 4H, because OpenBLAS's
+/// gate vector. The fused weights are stored transposed, (I_l + H) × W, because OpenBLAS's
 /// column-walking GEMV kernel runs this shape faster than its dot-product one (about 20% less
-/// time per character on the 2×128 model). When the vocabulary is small, layer 0's input
+/// time per character on the 2×128 LSTM). When the vocabulary is small, layer 0's input
 /// product takes only V values, W_ih·embedding[v] + biases, so they are computed once into a
 /// table and looked up: layer 0 then multiplies only h. Nothing is allocated per character.
+///
+/// The fused gate vector has one block of H per `fusedBlocks` entry: the LSTM's i, f, g, o and
+/// the RNN's one block sum their input and hidden products; the GRU's r and z do too, but its n
+/// gets two blocks, the input side and the hidden side, because the reset gate scales the latter.
 ///
 /// The fused weights are a copy made at `init`: a state computes with the parameters as they
 /// were then (make a new state after changing them).
@@ -18,77 +22,105 @@ public final class InferenceState {
     /// Per layer, shape (I_l + H): the layer's input x(t) followed by its hidden state h, the
     /// vector the fused weights multiply. Layer l's h lives at offset I_l.
     private let stacked: [FloatBuffer]
-    /// Per layer, shape (I_l + H) × 4H: the transpose of [W_ih | W_hh] (gates i, f, g, o), so
-    /// row k holds every gate's weight on element k of `stacked`.
+    /// Per layer, shape (I_l + H) × W: row k holds every fused gate's weight on element k of `stacked`.
     private let fusedWeights: [FloatBuffer]
-    /// Per layer: b_ih + b_hh, 4H.
+    /// Per layer: the biases of each fused gate, W.
     private let biasSums: [FloatBuffer]
-    /// V × 4H: W_ih_l0·embedding[v] + b_ih_l0 + b_hh_l0 for every character v, when the
-    /// vocabulary is small enough for it (then layer 0's `stacked` holds only h).
+    /// V × W: layer 0's input product plus biases for every character v, when the vocabulary is
+    /// small enough for it (then layer 0's `stacked` holds only h).
     private let inputTable: FloatBuffer?
-    /// Per layer, two cell-state buffers used in turn (c(t-1) in one, c(t) into the other):
-    /// the gate kernel vectorises only when its input and output cells do not overlap.
+    /// LSTM only, per layer, two cell-state buffers used in turn (c(t-1) in one, c(t) into the
+    /// other): the gate kernel vectorises only when its input and output cells do not overlap.
     private let cells: [(FloatBuffer, FloatBuffer)]
     private var cellFlip = false
-    private let gates: FloatBuffer
+    /// Per layer, W: the fused gates of the last step, activated by the kernel, kept per layer
+    /// so `quantity` can show them.
+    private let gates: [FloatBuffer]
     /// The decoder's output for the last step, V floats.
     public let logits: FloatBuffer
-    /// The gate kernel adds a bias; here the bias sums are already in `gates`, so it adds zeros.
+    /// The cell kernels add a bias; here the bias sums are already in `gates`, so they add zeros.
     private let zeros: FloatBuffer
     private let inputSizes: [Int]
     private let embeddingOffset: Int, decoderWeight: Int, decoderBias: Int
 
+    /// The blocks of the fused gate vector: which gate block of W_ih (and b_ih) and of W_hh (and
+    /// b_hh) each sums, nil for none.
+    static func fusedBlocks(_ cell: CellKind) -> [(input: Int?, hidden: Int?)] {
+        switch cell {
+        case .lstm: return (0..<4).map { ($0, $0) }
+        case .gru: return [(0, 0), (1, 1), (2, nil), (nil, 2)]
+        case .rnn: return [(0, 0)]
+        }
+    }
+
     public init(model: CharModel) {
         let c = model.configuration, layout = model.layout, p = model.parameters
-        let h = c.hiddenSize
+        let h = c.hiddenSize, blocks = Self.fusedBlocks(c.cell), width = blocks.count * h
         self.model = model
         // The table holds V/E times as many numbers as W_ih_l0: worth it up to four times.
         let tabulated = c.vocabularySize <= 4 * c.embeddingSize
         let inputSizes = (0..<c.layers).map { $0 > 0 ? h : (tabulated ? 0 : c.embeddingSize) }
         self.inputSizes = inputSizes
         stacked = inputSizes.map { FloatBuffer(count: $0 + h) }
-        fusedWeights = (0..<c.layers).map { l in
-            let input = inputSizes[l], width = input + h
-            let ih = layout.offset("lstm.weight_ih_l\(l)"), hh = layout.offset("lstm.weight_hh_l\(l)")
-            let fused = FloatBuffer(count: 4 * h * width)
-            for row in 0..<4 * h {
-                for k in 0..<input { fused[k * 4 * h + row] = p[ih + row * input + k] }
-                for k in 0..<h { fused[(input + k) * 4 * h + row] = p[hh + row * h + k] }
-            }
-            return fused
+        func offset(_ tensor: ParameterLayout.RecurrentTensor, _ l: Int) -> Int {
+            layout.offset(ParameterLayout.name(tensor, layer: l, cell: c.cell))
         }
+        /// Layer l's fused weights over `input` input elements, with the hidden rows below them when `hidden`.
+        func fused(_ l: Int, input: Int, hidden: Bool) -> FloatBuffer {
+            let ih = offset(.weightIH, l), hh = offset(.weightHH, l)
+            let matrix = FloatBuffer(count: (input + (hidden ? h : 0)) * width)
+            for (q, block) in blocks.enumerated() {
+                for u in 0..<h {
+                    let column = q * h + u
+                    if let i = block.input {
+                        for k in 0..<input { matrix[k * width + column] = p[ih + (i * h + u) * input + k] }
+                    }
+                    if hidden, let j = block.hidden {
+                        for k in 0..<h { matrix[(input + k) * width + column] = p[hh + (j * h + u) * h + k] }
+                    }
+                }
+            }
+            return matrix
+        }
+        fusedWeights = (0..<c.layers).map { fused($0, input: inputSizes[$0], hidden: true) }
         biasSums = (0..<c.layers).map { l in
-            let ih = layout.offset("lstm.bias_ih_l\(l)"), hh = layout.offset("lstm.bias_hh_l\(l)")
-            return FloatBuffer((0..<4 * h).map { p[ih + $0] + p[hh + $0] })
+            let ih = offset(.biasIH, l), hh = offset(.biasHH, l)
+            return FloatBuffer(blocks.flatMap { block in
+                (0..<h).map { u in
+                    (block.input.map { p[ih + $0 * h + u] } ?? 0) + (block.hidden.map { p[hh + $0 * h + u] } ?? 0)
+                }
+            })
         }
         if tabulated {
-            let table = FloatBuffer(count: c.vocabularySize * 4 * h)
-            for v in 0..<c.vocabularySize { (table.pointer + v * 4 * h).update(from: biasSums[0].pointer, count: 4 * h) }
-            BLAS.gemm(transposeB: true, m: c.vocabularySize, n: 4 * h, k: c.embeddingSize,
-                      p.pointer + layout.offset("embedding.weight"), lda: c.embeddingSize,
-                      p.pointer + layout.offset("lstm.weight_ih_l0"), ldb: c.embeddingSize,
-                      beta: 1, table.pointer, ldc: 4 * h)
+            let table = FloatBuffer(count: c.vocabularySize * width)
+            for v in 0..<c.vocabularySize { table.at(v * width).update(from: biasSums[0].pointer, count: width) }
+            let inputWeights = fused(0, input: c.embeddingSize, hidden: false)
+            withExtendedLifetime(inputWeights) {
+                BLAS.gemm(m: c.vocabularySize, n: width, k: c.embeddingSize,
+                          p.pointer + layout.offset("embedding.weight"), lda: c.embeddingSize,
+                          inputWeights.pointer, ldb: width, beta: 1, table.pointer, ldc: width)
+            }
             inputTable = table
         } else {
             inputTable = nil
         }
-        cells = (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) }
-        gates = FloatBuffer(count: 4 * h)
+        cells = c.cell == .lstm ? (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) } : []
+        gates = (0..<c.layers).map { _ in FloatBuffer(count: width) }
         logits = FloatBuffer(count: c.vocabularySize)
-        zeros = FloatBuffer(count: 4 * h)
+        zeros = FloatBuffer(count: width)
         embeddingOffset = layout.offset("embedding.weight")
         decoderWeight = layout.offset("decoder.weight")
         decoderBias = layout.offset("decoder.bias")
     }
 
-    /// The state a snapshot holds: every layer's h and c, then the logits.
+    /// The state a snapshot holds: every layer's h (and the LSTM's c), then the logits.
     private var snapshotCount: Int {
         let c = model.configuration
-        return c.layers * 2 * c.hiddenSize + c.vocabularySize
+        return c.layers * c.cell.stateNames.count * c.hiddenSize + c.vocabularySize
     }
 
-    /// A copy of the recurrent state (every layer's hidden and cell state) and of the logits,
-    /// which `restore` brings back. Beam search keeps one per hypothesis.
+    /// A copy of the recurrent state (every layer's hidden state, and the LSTM's cell state) and
+    /// of the logits, which `restore` brings back. Beam search keeps one per hypothesis.
     public func snapshot() -> InferenceSnapshot {
         let s = InferenceSnapshot(values: FloatBuffer(count: snapshotCount), logitCount: logits.count)
         save(into: s)
@@ -99,12 +131,15 @@ public final class InferenceState {
     /// search can reuse its snapshots instead of allocating new ones at every character.
     public func save(into snapshot: InferenceSnapshot) {
         precondition(snapshot.values.count == snapshotCount, "a snapshot of a different model")
+        let h = model.configuration.hiddenSize
         var target = snapshot.values.pointer
         for l in 0..<model.configuration.layers {
-            let h = model.configuration.hiddenSize
             target.update(from: stacked[l].pointer + inputSizes[l], count: h)
-            target.advanced(by: h).update(from: currentCell(l).pointer, count: h)
-            target += 2 * h
+            target += h
+            if !cells.isEmpty {
+                target.update(from: currentCell(l).pointer, count: h)
+                target += h
+            }
         }
         target.update(from: logits.pointer, count: logits.count)
     }
@@ -113,20 +148,23 @@ public final class InferenceState {
     /// `logits` are those of that moment.
     public func restore(_ snapshot: InferenceSnapshot) {
         precondition(snapshot.values.count == snapshotCount, "a snapshot of a different model")
+        let h = model.configuration.hiddenSize
         var source = UnsafePointer(snapshot.values.pointer)
         for l in 0..<model.configuration.layers {
-            let h = model.configuration.hiddenSize
             (stacked[l].pointer + inputSizes[l]).update(from: source, count: h)
-            currentCell(l).pointer.update(from: source + h, count: h)
-            source += 2 * h
+            source += h
+            if !cells.isEmpty {
+                currentCell(l).pointer.update(from: source, count: h)
+                source += h
+            }
         }
         logits.pointer.update(from: source, count: logits.count)
     }
 
-    /// The buffer holding layer `l`'s c(t) after the last step: the next step reads it as c(t-1).
+    /// The LSTM's buffer holding layer `l`'s c(t) after the last step: the next step reads it as c(t-1).
     private func currentCell(_ l: Int) -> FloatBuffer { cellFlip ? cells[l].1 : cells[l].0 }
 
-    /// Forgets everything seen: zero hidden and cell state.
+    /// Forgets everything seen: zero hidden (and cell) state.
     public func reset() {
         stacked.forEach { $0.zero() }
         cells.forEach { $0.0.zero(); $0.1.zero() }
@@ -136,22 +174,28 @@ public final class InferenceState {
     /// Pass `computeLogits: false` while priming with a prompt to skip the decoder.
     public func step(_ token: Int32, computeLogits: Bool = true) {
         let c = model.configuration, p = model.parameters.pointer
-        let h = c.hiddenSize
+        let h = c.hiddenSize, width = gates[0].count
         if inputTable == nil {
             stacked[0].pointer.update(from: p + embeddingOffset + Int(token) * c.embeddingSize, count: c.embeddingSize)
         }
         cellFlip.toggle()
         for l in 0..<c.layers {
-            let input = inputSizes[l], x = stacked[l].pointer, hidden = x + input
-            let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
+            let input = inputSizes[l], x = stacked[l].pointer, hidden = x + input, g = gates[l].pointer
             if l == 0, let table = inputTable {
-                gates.pointer.update(from: table.pointer + Int(token) * 4 * h, count: 4 * h)
+                g.update(from: table.pointer + Int(token) * width, count: width)
             } else {
-                gates.pointer.update(from: biasSums[l].pointer, count: 4 * h)
+                g.update(from: biasSums[l].pointer, count: width)
             }
-            BLAS.gemv(transpose: true, rows: input + h, columns: 4 * h, fusedWeights[l].pointer, lda: 4 * h, x, beta: 1, gates.pointer)
-            LSTMLayer.gateForward(gates: gates.pointer, bias: zeros.pointer, hidden: h, previousCell: previousCell.pointer,
-                                  cell: cell.pointer, tanhCell: nil, output: hidden)
+            BLAS.gemv(transpose: true, rows: input + h, columns: width, fusedWeights[l].pointer, lda: width, x, beta: 1, g)
+            switch c.cell {
+            case .lstm:
+                let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
+                ck_lstm_forward(g, zeros.pointer, h, previousCell.pointer, cell.pointer, nil, hidden)
+            case .gru:
+                ck_gru_forward(g, zeros.pointer, h, g + 3 * h, hidden, hidden)
+            case .rnn:
+                ck_rnn_forward(g, zeros.pointer, h, hidden)
+            }
             if l + 1 < c.layers { stacked[l + 1].pointer.update(from: hidden, count: h) }
         }
         guard computeLogits else { return }
@@ -159,12 +203,33 @@ public final class InferenceState {
         logits.pointer.update(from: p + decoderBias, count: c.vocabularySize)
         BLAS.gemv(rows: c.vocabularySize, columns: h, p + decoderWeight, lda: h, top, beta: 1, logits.pointer)
     }
+
+    /// The quantities `quantity(_:layer:)` can show for this model's cell.
+    public var quantities: [CellQuantity] { model.configuration.cell.quantities }
+
+    /// Layer `layer`'s `q` for the last `step`, one value per unit (H of them); valid until
+    /// the next `step` or `reset`. `q` must be one of `quantities`.
+    public func quantity(_ q: CellQuantity, layer l: Int) -> UnsafeBufferPointer<Float> {
+        let h = model.configuration.hiddenSize, cell = model.configuration.cell
+        precondition(cell.quantities.contains(q), "a \(cell.displayName) has no \(q) quantity")
+        // Gate blocks in the fused vector: LSTM i, f, g, o; GRU r, z, n (input side).
+        let block: Int
+        switch q {
+        case .hidden: return UnsafeBufferPointer(start: stacked[l].pointer + inputSizes[l], count: h)
+        case .cell: return UnsafeBufferPointer(start: currentCell(l).pointer, count: h)
+        case .write, .reset: block = 0
+        case .keep, .update: block = 1
+        case .candidate: block = 2
+        case .read: block = 3
+        }
+        return UnsafeBufferPointer(start: gates[l].pointer + block * h, count: h)
+    }
 }
 
-/// A saved `InferenceState`: every layer's hidden and cell state and the logits, made by
-/// `InferenceState.snapshot()` and brought back by `restore(_:)`.
+/// A saved `InferenceState`: every layer's hidden state (and the LSTM's cell state) and the
+/// logits, made by `InferenceState.snapshot()` and brought back by `restore(_:)`.
 public final class InferenceSnapshot {
-    /// Per layer h then c (H each), then the V logits.
+    /// Per layer h (then c for an LSTM), H each, then the V logits.
     fileprivate let values: FloatBuffer
     private let logitCount: Int
 

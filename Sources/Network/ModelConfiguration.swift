@@ -10,13 +10,17 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var layers: Int
     /// Probability of zeroing each recurrent layer's output during training (0 = off).
     public var dropout: Float
+    /// The recurrent cell every layer uses.
+    public var cell: CellKind
 
-    public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0) {
+    public init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float = 0,
+                cell: CellKind = .lstm) {
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.dropout = dropout
+        self.cell = cell
     }
 
     /// The first problem with these numbers, as a sentence, or nil when they are usable.

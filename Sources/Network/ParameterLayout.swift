@@ -14,21 +14,35 @@ public struct ParameterLayout: Equatable, Sendable {
     public private(set) var tensors: [Tensor] = []
     public private(set) var totalCount = 0
 
-    /// The layout of an embedding → LSTM × layers → linear decoder model, in the order
-    /// PyTorch's `state_dict()` lists `nn.Embedding`, `nn.LSTM` and `nn.Linear`.
-    /// LSTM gate rows are stacked in PyTorch's order: input (write), forget (keep), cell
-    /// candidate (g), output (read) — i, f, g, o.
+    /// The layout of an embedding → recurrent cell × layers → linear decoder model, in the
+    /// order PyTorch's `state_dict()` lists `nn.Embedding`, `nn.LSTM` (or `nn.GRU`, `nn.RNN`)
+    /// and `nn.Linear`. Gate rows are stacked in PyTorch's order (see `CellKind`): for the LSTM
+    /// input (write), forget (keep), cell candidate (g), output (read) — i, f, g, o.
     public init(_ c: ModelConfiguration) {
         add("embedding.weight", [c.vocabularySize, c.embeddingSize])
+        let rows = c.cell.gateCount * c.hiddenSize
         for l in 0..<c.layers {
             let input = l == 0 ? c.embeddingSize : c.hiddenSize
-            add("lstm.weight_ih_l\(l)", [4 * c.hiddenSize, input])
-            add("lstm.weight_hh_l\(l)", [4 * c.hiddenSize, c.hiddenSize])
-            add("lstm.bias_ih_l\(l)", [4 * c.hiddenSize])
-            add("lstm.bias_hh_l\(l)", [4 * c.hiddenSize])
+            add(Self.name(.weightIH, layer: l, cell: c.cell), [rows, input])
+            add(Self.name(.weightHH, layer: l, cell: c.cell), [rows, c.hiddenSize])
+            add(Self.name(.biasIH, layer: l, cell: c.cell), [rows])
+            add(Self.name(.biasHH, layer: l, cell: c.cell), [rows])
         }
         add("decoder.weight", [c.vocabularySize, c.hiddenSize])
         add("decoder.bias", [c.vocabularySize])
+    }
+
+    /// The four tensors of each recurrent layer, by PyTorch's suffix.
+    public enum RecurrentTensor: String, Sendable {
+        case weightIH = "weight_ih"
+        case weightHH = "weight_hh"
+        case biasIH = "bias_ih"
+        case biasHH = "bias_hh"
+    }
+
+    /// PyTorch's state-dict name of a recurrent tensor: `gru.weight_hh_l1`.
+    public static func name(_ tensor: RecurrentTensor, layer: Int, cell: CellKind) -> String {
+        "\(cell.prefix).\(tensor.rawValue)_l\(layer)"
     }
 
     private mutating func add(_ name: String, _ shape: [Int]) {

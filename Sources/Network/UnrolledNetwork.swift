@@ -10,7 +10,7 @@ public final class UnrolledNetwork {
     public let model: CharModel
     public let batch: Int
     public let maxSteps: Int
-    public let layers: [LSTMLayer]
+    public let layers: [any RecurrentLayer]
 
     /// Whether layer 0 reads characters through its projected embedding table (see
     /// `LayerInput.tokens`) rather than through looked-up embedding rows. The table pays when
@@ -38,10 +38,10 @@ public final class UnrolledNetwork {
         self.model = model
         self.batch = batch
         self.maxSteps = maxSteps
-        let packed = FloatBuffer(count: LSTMLayer.packedCount(hiddenSize: c.hiddenSize))
+        let packed = FloatBuffer(count: RecurrentLayerCore.packedCount(cell: c.cell, hiddenSize: c.hiddenSize))
         layers = (0..<c.layers).map {
-            LSTMLayer(inputSize: $0 == 0 ? c.embeddingSize : c.hiddenSize, hiddenSize: c.hiddenSize,
-                      batch: batch, maxSteps: maxSteps, layerIndex: $0, layout: model.layout, packedWeights: packed)
+            c.cell.makeLayer(inputSize: $0 == 0 ? c.embeddingSize : c.hiddenSize, hiddenSize: c.hiddenSize,
+                             batch: batch, maxSteps: maxSteps, layerIndex: $0, layout: model.layout, packedWeights: packed)
         }
         let rows = batch * maxSteps
         let dropout = c.dropout > 0
@@ -57,15 +57,21 @@ public final class UnrolledNetwork {
 
     public func resetState() { layers.forEach { $0.resetState() } }
 
-    /// The state the next `forward` will start from, by name: `h_l<k>` and `c_l<k>`, each
+    /// The names of the carried state of a model with `configuration`: `h_l<k>` for every cell,
+    /// and `c_l<k>` for the LSTM's memory cells.
+    public static func carriedStateNames(_ configuration: ModelConfiguration) -> [String] {
+        (0..<configuration.layers).flatMap { l in configuration.cell.stateNames.map { "\($0)_l\(l)" } }
+    }
+
+    /// The state the next `forward` will start from, by name (see `carriedStateNames`), each
     /// batch×hidden. A checkpoint stores it so a resumed run continues mid-epoch exactly.
     public var carriedState: [String: [Float]] {
         var state = [String: [Float]]()
         let n = batch * model.configuration.hiddenSize
         for (l, layer) in layers.enumerated() {
-            let slot = layer.steps * n
-            state["h_l\(l)"] = Array(UnsafeBufferPointer(start: layer.hiddens.at(slot), count: n))
-            state["c_l\(l)"] = Array(UnsafeBufferPointer(start: layer.cells.at(slot), count: n))
+            for (k, name) in model.configuration.cell.stateNames.enumerated() {
+                state["\(name)_l\(l)"] = Array(UnsafeBufferPointer(start: layer.core.finalState(k), count: n))
+            }
         }
         return state
     }
@@ -73,13 +79,12 @@ public final class UnrolledNetwork {
     /// Restores a state saved from `carriedState`; false (and nothing changed) when it does not fit.
     public func restoreCarriedState(_ state: [String: [Float]]) -> Bool {
         let n = batch * model.configuration.hiddenSize
-        guard layers.indices.allSatisfy({ state["h_l\($0)"]?.count == n && state["c_l\($0)"]?.count == n }) else {
-            return false
-        }
+        guard Self.carriedStateNames(model.configuration).allSatisfy({ state[$0]?.count == n }) else { return false }
         for (l, layer) in layers.enumerated() {
             layer.resetState()
-            state["h_l\(l)"]!.withUnsafeBufferPointer { layer.hiddens.pointer.update(from: $0.baseAddress!, count: n) }
-            state["c_l\(l)"]!.withUnsafeBufferPointer { layer.cells.pointer.update(from: $0.baseAddress!, count: n) }
+            for (k, name) in model.configuration.cell.stateNames.enumerated() {
+                state["\(name)_l\(l)"]!.withUnsafeBufferPointer { layer.core.states[k].pointer.update(from: $0.baseAddress!, count: n) }
+            }
         }
         return true
     }

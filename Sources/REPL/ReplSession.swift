@@ -168,7 +168,7 @@ public final class ReplSession {
     private var information: String {
         let m = model.checkpoint.model.configuration
         var lines = ["checkpoint  \(model.path)",
-                     "model       \(m.layers)×\(m.hiddenSize) LSTM, embedding \(m.embeddingSize), \(model.checkpoint.model.parameterCount) parameters",
+                     "model       \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), \(model.checkpoint.model.parameterCount) parameters",
                      "vocabulary  \(m.vocabularySize) characters"]
         if let p = model.checkpoint.position {
             let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) } ?? "none"

@@ -43,7 +43,7 @@ public struct SamplingModel {
     /// "2×128 LSTM, 65 characters, step 5000, best val 1.4523"
     public var summary: String {
         let m = checkpoint.model.configuration
-        var parts = ["\(m.layers)×\(m.hiddenSize) LSTM", "\(m.vocabularySize) characters"]
+        var parts = ["\(m.layers)×\(m.hiddenSize) \(m.cell.displayName)", "\(m.vocabularySize) characters"]
         if let position = checkpoint.position {
             parts.append("step \(position.step)")
             if let best = position.bestValidationLoss { parts.append(String(format: "best val %.4f", best)) }

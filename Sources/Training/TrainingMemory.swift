@@ -12,14 +12,16 @@ public enum TrainingMemory {
     public static let activationBudget = 96.0 * 1024 * 1024
 
     /// Bytes of per-character buffers of the unrolled network, per stream and time step: per
-    /// layer the gates (4h, their gradients overwrite them), cell and hidden (2h), the input
-    /// gradient (the layer's input width) and, with dropout, its output and mask (2h); then the
-    /// embedding, the logits and their gradients (2v), and the top gradient (h).
+    /// layer the gates (G·h, their gradients overwrite them) and the states (h, and the LSTM's
+    /// cell h; the GRU keeps its hidden-side n product, h, instead), the input gradient (the
+    /// layer's input width) and, with dropout, its output and mask (2h); then the embedding,
+    /// the logits and their gradients (2v), and the top gradient (h).
     public static func activationBytesPerRow(model c: ModelConfiguration) -> Double {
         let v = Double(c.vocabularySize), e = Double(c.embeddingSize), h = Double(c.hiddenSize)
         let dropout = c.dropout > 0 ? 2 * h : 0
+        let cell = Double(c.cell.gateCount + (c.cell == .rnn ? 1 : 2)) * h
         let firstInput = e, otherInputs = Double(c.layers - 1) * h
-        return 4 * (Double(c.layers) * (6 * h + dropout) + firstInput + otherInputs + e + 2 * v + h)
+        return 4 * (Double(c.layers) * (cell + dropout) + firstInput + otherInputs + e + 2 * v + h)
     }
 
     /// Streams a slice keeps at least (when the batch has that many): fewer rows per thread
@@ -59,8 +61,8 @@ public enum TrainingMemory {
                              available: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws {
         let needed = estimatedBytes(model: model, batch: batch, sequenceLength: sequenceLength)
         guard needed <= available else {
-            throw UsageError(String(format: "training this model (%d×%d LSTM) with --batch %d and --seq %d needs about %@ of memory, and this machine has %@; use a smaller --hidden, --layers, --batch or --seq",
-                                    model.layers, model.hiddenSize, batch, sequenceLength,
+            throw UsageError(String(format: "training this model (%d×%d %@) with --batch %d and --seq %d needs about %@ of memory, and this machine has %@; use a smaller --hidden, --layers, --batch or --seq",
+                                    model.layers, model.hiddenSize, model.cell.displayName, batch, sequenceLength,
                                     formatGigabytes(needed), formatGigabytes(available)))
         }
     }

@@ -15,7 +15,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
     func started(_ trainer: Trainer) {
         let m = trainer.model.configuration, c = trainer.configuration
         let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))" : ""
-        note("training \(m.layers)×\(m.hiddenSize) LSTM, \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
+        note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
     }
 
     func progress(_ s: TrainingStatus) {

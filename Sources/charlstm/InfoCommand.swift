@@ -19,7 +19,7 @@ struct InfoCommand: ParsableCommand {
         let vocabulary = String(String.UnicodeScalarView(loaded.vocabulary.scalars))
         if json {
             var object: [String: Any] = [
-                "file": path, "file_bytes": size, "format_version": Checkpoint.formatVersion, "cell": "lstm",
+                "file": path, "file_bytes": size, "format_version": Checkpoint.formatVersion, "cell": m.cell.rawValue,
                 "layers": m.layers, "hidden": m.hiddenSize, "embedding": m.embeddingSize, "dropout": m.dropout,
                 "vocabulary_size": m.vocabularySize, "vocabulary": vocabulary,
                 "parameters": loaded.model.parameterCount,
@@ -42,7 +42,7 @@ struct InfoCommand: ParsableCommand {
         }
         var lines = [
             "file          \(path) (\(formatBytes(size)), format version \(Checkpoint.formatVersion))",
-            "model         \(m.layers)×\(m.hiddenSize) LSTM, embedding \(m.embeddingSize), dropout \(m.dropout), \(loaded.model.parameterCount) parameters",
+            "model         \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), dropout \(m.dropout), \(loaded.model.parameterCount) parameters",
             "vocabulary    \(m.vocabularySize) characters: \(printable(loaded.vocabulary))",
         ]
         if let p = loaded.position {

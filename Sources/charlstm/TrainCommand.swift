@@ -8,6 +8,7 @@ import Tokenization
 import Training
 
 extension OptimizerKind: ExpressibleByArgument {}
+extension CellKind: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,10 +26,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run name: the folder under checkpoints/ (default: run-<date>-<time>).")
     var runName: String?
-    @Option(help: "Stacked LSTM layers (default 2).") var layers: Int?
-    @Option(help: "Units per LSTM layer (default 128).") var hidden: Int?
+    @Option(help: "Recurrent cell: lstm, gru or rnn (plain tanh RNN), as PyTorch's nn.LSTM, nn.GRU, nn.RNN (default lstm).")
+    var cell: CellKind?
+    @Option(help: "Stacked recurrent layers (default 2).") var layers: Int?
+    @Option(help: "Units per recurrent layer (default 128).") var hidden: Int?
     @Option(help: "Embedding width per character (default 64).") var embedding: Int?
-    @Option(help: "Dropout after each LSTM layer while training, in [0, 1) (default 0).") var dropout: Float?
+    @Option(help: "Dropout after each recurrent layer while training, in [0, 1) (default 0).") var dropout: Float?
     @Option(help: "Parallel streams per step (default 50).") var batch: Int?
     @Option(help: "Characters per stream per step: the BPTT length (default 50).") var seq: Int?
     @Option(help: "Learning rate (default 0.002).") var lr: Float?
@@ -92,7 +95,8 @@ struct TrainCommand: ParsableCommand {
             let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
                                                      invalidUTF8: invalidUTF8)
             let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
-                                           hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0)
+                                           hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
+                                           cell: cell ?? .lstm)
             let name = runName ?? Self.defaultRunName()
             trainer = try TrainingSetup.newRun(model: model, training: training, corpus: split,
                                                run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
@@ -175,7 +179,7 @@ struct TrainCommand: ParsableCommand {
         func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
             if let given, given != actual { conflicts.append("--\(flag) \(given) (the run has \(actual))") }
         }
-        check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
+        check("cell", cell, m.cell); check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
         check("embedding", embedding, m.embeddingSize); check("dropout", dropout, m.dropout)
         check("batch", batch, stored.batch); check("seq", seq, stored.sequenceLength)
         check("optimizer", optimizer, stored.optimizer); check("seed", seed, stored.seed)

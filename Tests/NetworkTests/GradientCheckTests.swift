@@ -36,23 +36,25 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertGreaterThan(analyticNorm, 0, "\(name): gradient is identically zero", file: file, line: line)
     }
 
-    func testLSTMLayer_backwardMatchesNumericForWeightsBiasesAndInput() {
-        // H = 20 crosses a 16-lane boundary, so both the vector body and the tail are checked.
+    /// One layer of `cell` with H = 20 (crossing a 16-lane boundary, so both the vector body and
+    /// the tail of the kernels are checked) over T = 5 steps from a non-zero carried-in state (so
+    /// the h(0)·W_hh and c(0) paths are exercised too): every tensor and the input.
+    func checkLayer(_ cell: CellKind) {
         let input = 7, hidden = 20, batch = 2, steps = 5
-        let config = ModelConfiguration(vocabularySize: 5, embeddingSize: input, hiddenSize: hidden, layers: 1)
+        let config = ModelConfiguration(vocabularySize: 5, embeddingSize: input, hiddenSize: hidden, layers: 1, cell: cell)
         let model = CharModel(configuration: config, seed: 1)
-        let layer = LSTMLayer(inputSize: input, hiddenSize: hidden, batch: batch, maxSteps: steps,
-                              layerIndex: 0, layout: model.layout)
+        let layer = cell.makeLayer(inputSize: input, hiddenSize: hidden, batch: batch, maxSteps: steps,
+                                   layerIndex: 0, layout: model.layout)
         var rng = SeededGenerator(seed: 2)
         let x = FloatBuffer((0..<steps * batch * input).map { _ in rng.nextGaussian() })
         let projection = FloatBuffer((0..<steps * batch * hidden).map { _ in rng.nextGaussian() })
-        // A non-zero carried-in state, so the h(0)·W_hh and c(0) paths are exercised too.
-        let initialH = (0..<batch * hidden).map { _ in 0.5 * rng.nextGaussian() }
-        let initialC = (0..<batch * hidden).map { _ in 0.5 * rng.nextGaussian() }
+        let initialStates = cell.stateNames.map { _ in (0..<batch * hidden).map { _ in 0.5 * rng.nextGaussian() } }
         // loss = Σ projection ⊙ h(1…T)
         func loss() -> Double {
             layer.resetState()
-            for k in 0..<batch * hidden { layer.hiddens[k] = initialH[k]; layer.cells[k] = initialC[k] }
+            for (state, initial) in zip(layer.core.states, initialStates) {
+                for k in 0..<batch * hidden { state[k] = initial[k] }
+            }
             layer.forward(.dense(x.pointer), steps: steps, parameters: model.parameters.pointer)
             var total = 0.0
             for k in 0..<steps * batch * hidden { total += Double(projection[k] * layer.outputs[k]) }
@@ -63,13 +65,17 @@ final class GradientCheckTests: XCTestCase {
         layer.backward(outputGradients: projection.pointer, input: .dense(x.pointer),
                        parameters: model.parameters.pointer, gradients: gradients.pointer)
         let inputGradients = FloatBuffer(layer.inputGradients.array)
-        for name in ["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"] {
-            let t = model.layout.tensor(name)
-            assertGradientMatches(name, values: model.parameters.at(t.offset), count: t.count,
+        for tensor in [ParameterLayout.RecurrentTensor.weightIH, .weightHH, .biasIH, .biasHH] {
+            let t = model.layout.tensor(ParameterLayout.name(tensor, layer: 0, cell: cell))
+            assertGradientMatches(t.name, values: model.parameters.at(t.offset), count: t.count,
                                   analytic: gradients.at(t.offset), loss: loss)
         }
-        assertGradientMatches("input", values: x.pointer, count: x.count, analytic: inputGradients.pointer, loss: loss)
+        assertGradientMatches("\(cell) input", values: x.pointer, count: x.count, analytic: inputGradients.pointer, loss: loss)
     }
+
+    func testLSTMLayer_backwardMatchesNumericForWeightsBiasesAndInput() { checkLayer(.lstm) }
+    func testGRULayer_backwardMatchesNumericForWeightsBiasesAndInput() { checkLayer(.gru) }
+    func testRNNLayer_backwardMatchesNumericForWeightsBiasesAndInput() { checkLayer(.rnn) }
 
     func testSoftmaxCrossEntropy_gradientMatchesNumeric() {
         let rows = 4, vocabulary = 19
@@ -87,10 +93,11 @@ final class GradientCheckTests: XCTestCase {
                               analytic: gradients.pointer, loss: loss)
     }
 
-    /// Every tensor of a two-layer model (embedding, both LSTM layers, decoder) through T = 6
-    /// steps, with and without dropout (the same masks are drawn for every evaluation).
-    func checkWholeModel(dropout: Float, projectsEmbeddingTable: Bool) {
-        let config = ModelConfiguration(vocabularySize: 11, embeddingSize: 5, hiddenSize: 6, layers: 2, dropout: dropout)
+    /// Every tensor of a two-layer model (embedding, both recurrent layers, decoder) through
+    /// T = 6 steps, with and without dropout (the same masks are drawn for every evaluation).
+    func checkWholeModel(_ cell: CellKind, dropout: Float, projectsEmbeddingTable: Bool) {
+        let config = ModelConfiguration(vocabularySize: 11, embeddingSize: 5, hiddenSize: 6, layers: 2, dropout: dropout,
+                                        cell: cell)
         let model = CharModel(configuration: config, seed: 4)
         let batch = 3, steps = 6
         let network = UnrolledNetwork(model: model, batch: batch, maxSteps: steps,
@@ -116,16 +123,26 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testStackedModel_backwardMatchesNumericForEveryTensor() {
-        checkWholeModel(dropout: 0, projectsEmbeddingTable: false)
+        checkWholeModel(.lstm, dropout: 0, projectsEmbeddingTable: false)
     }
 
     func testStackedModel_backwardMatchesNumericWithDropout() {
-        checkWholeModel(dropout: 0.3, projectsEmbeddingTable: false)
+        checkWholeModel(.lstm, dropout: 0.3, projectsEmbeddingTable: false)
     }
 
     /// The same checks when layer 0 reads characters through its projected embedding table.
     func testStackedModel_backwardMatchesNumericThroughTheEmbeddingTable() {
-        checkWholeModel(dropout: 0, projectsEmbeddingTable: true)
-        checkWholeModel(dropout: 0.3, projectsEmbeddingTable: true)
+        checkWholeModel(.lstm, dropout: 0, projectsEmbeddingTable: true)
+        checkWholeModel(.lstm, dropout: 0.3, projectsEmbeddingTable: true)
+    }
+
+    func testStackedGRU_backwardMatchesNumericForEveryTensorWithAndWithoutDropout() {
+        checkWholeModel(.gru, dropout: 0, projectsEmbeddingTable: false)
+        checkWholeModel(.gru, dropout: 0.3, projectsEmbeddingTable: true)
+    }
+
+    func testStackedRNN_backwardMatchesNumericForEveryTensorWithAndWithoutDropout() {
+        checkWholeModel(.rnn, dropout: 0, projectsEmbeddingTable: false)
+        checkWholeModel(.rnn, dropout: 0.3, projectsEmbeddingTable: true)
     }
 }

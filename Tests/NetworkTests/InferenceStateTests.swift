@@ -4,10 +4,12 @@ import Kernels
 
 final class InferenceStateTests: XCTestCase {
     /// Batch-1 steps against the unrolled training network, for a vocabulary small enough for
-    /// layer 0's input table (V ≤ 4E) and one too large for it, across a reset.
+    /// layer 0's input table (V ≤ 4E) and one too large for it, across a reset, for every cell.
     func testInferenceState_stepsMatchTheUnrolledNetworkWithAndWithoutTheInputTable() {
-        for (vocabulary, embedding) in [(9, 6), (30, 4)] {
-            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 24, layers: 3)
+        let cases = CellKind.allCases.flatMap { cell in [(9, 6), (30, 4)].map { (cell, $0.0, $0.1) } }
+        for (cell, vocabulary, embedding) in cases {
+            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 24, layers: 3,
+                                            cell: cell)
             let model = CharModel(configuration: config, seed: 12)
             var data = SeededGenerator(seed: 13)
             let tokens = (0..<9).map { _ in Int32(data.next() % UInt64(vocabulary)) }
@@ -20,7 +22,7 @@ final class InferenceStateTests: XCTestCase {
                     state.step(token)
                     for j in 0..<vocabulary {
                         XCTAssertEqual(state.logits[j], network.logits[t * vocabulary + j], accuracy: 1e-5,
-                                       "V \(vocabulary), pass \(pass), step \(t)")
+                                       "\(cell) V \(vocabulary), pass \(pass), step \(t)")
                     }
                 }
                 state.reset()
@@ -29,10 +31,12 @@ final class InferenceStateTests: XCTestCase {
     }
 
     /// Restoring a snapshot returns to that moment: the same logits, and the same steps after it,
-    /// for one and two layers, with and without the input table, whatever ran in between.
+    /// for one and two layers, with and without the input table, whatever ran in between, for every cell.
     func testInferenceState_restoreReturnsToTheSnapshotsState() {
-        for (vocabulary, embedding, layers) in [(9, 6, 2), (30, 4, 1)] {
-            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 16, layers: layers)
+        let cases = CellKind.allCases.flatMap { cell in [(9, 6, 2), (30, 4, 1)].map { (cell, $0.0, $0.1, $0.2) } }
+        for (cell, vocabulary, embedding, layers) in cases {
+            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 16, layers: layers,
+                                            cell: cell)
             let state = InferenceState(model: CharModel(configuration: config, seed: 21))
             for token: Int32 in [1, 4, 2] { state.step(token) }
             let saved = state.snapshot()
@@ -48,7 +52,7 @@ final class InferenceStateTests: XCTestCase {
             XCTAssertEqual(Array(UnsafeBufferPointer(start: reused.logits, count: vocabulary)), logitsThen)
             for (k, token) in ([3, 0, 5, 7] as [Int32]).enumerated() {
                 state.step(token)
-                XCTAssertEqual(state.logits.array, after[k], "V \(vocabulary), step \(k) after restoring")
+                XCTAssertEqual(state.logits.array, after[k], "\(cell) V \(vocabulary), step \(k) after restoring")
             }
             // save(into:) takes the same picture as snapshot().
             state.save(into: reused)

@@ -1,4 +1,4 @@
-// Fused elementwise kernels of the LSTM and the softmax loss, in C so the compiler vectorises
+// Fused elementwise kernels of the recurrent cells and the softmax loss, in C so the compiler vectorises
 // them across the units (Swift's optimiser leaves these transcendental loops scalar). Every
 // kernel works on one row (one stream at one time step); the callers own threading and layout.
 #ifndef CHARLSTM_CKERNELS_H
@@ -20,6 +20,27 @@ void ck_lstm_forward(float *gates, const float *bias, long h, const float *c_pre
 /// (which may be `gates`: the activations are then replaced) and replaces `dc` with dL/dc(t−1).
 void ck_lstm_backward(const float *gates, long h, const float *c_prev, const float *c,
                       const float *dh, float *dc, float *dgates);
+
+/// GRU step for one row (PyTorch's nn.GRU). `gates` holds the 3h pre-activations, blocks r, z, n:
+/// for r and z both the input and the hidden products, for n the input product only; `bias`
+/// (3h) is added to them. `hidden_n` holds the n block's hidden side, W_hn·h_prev + b_hn, which
+/// the reset gate scales: n = tanh(gates_n + bias_n + r·hidden_n). `gates` receives the activated
+/// r, z, n, and h_out = (1 − z)·n + z·h_prev. `h_prev` may equal `h_out`.
+void ck_gru_forward(float *gates, const float *bias, long h, const float *hidden_n, const float *h_prev,
+                    float *h_out);
+
+/// Backward of `ck_gru_forward` for one row: from the activated `gates`, `hidden_n`, `h_prev`
+/// and dL/dh(t) in `dh`, writes dL/d(pre-activation) into `dgates` (which may be `gates`; for
+/// r and z it is also the gradient of their hidden side), dL/d(hidden_n) into `dhidden_n` (which
+/// may be `hidden_n`), and z·dh, the part of dL/dh(t−1) that bypasses the weights, into `dh_prev`.
+void ck_gru_backward(const float *gates, long h, const float *hidden_n, const float *h_prev, const float *dh,
+                     float *dgates, float *dhidden_n, float *dh_prev);
+
+/// Plain tanh RNN step for one row (PyTorch's nn.RNN): h_out = tanh(pre + bias).
+void ck_rnn_forward(const float *pre, const float *bias, long h, float *h_out);
+
+/// Backward of `ck_rnn_forward`: dpre = dh·(1 − h_out²). `dpre` may be `dh`.
+void ck_rnn_backward(const float *h_out, long h, const float *dh, float *dpre);
 
 /// Softmax cross-entropy of one row of `v` logits against `target`: returns
 /// log Σ e^(logit − max) + max − logit[target] (in double). When `gradient` is not NULL,
