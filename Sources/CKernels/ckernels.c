@@ -74,6 +74,10 @@ void ck_gru_forward(float *restrict gates, const float *restrict bias, long h, c
                     const float *h_prev, float *h_out) {
     float *restrict gr = gates, *restrict gz = gates + h, *restrict gn = gates + 2 * h;
     const float *restrict br = bias, *restrict bz = bias + h, *restrict bn = bias + 2 * h;
+    // Batch-1 inference updates h in place (h_prev == h_out): each iteration reads h_prev[j]
+    // before writing h_out[j] and touches no other element, so the vectoriser may ignore the
+    // overlap (left to itself it falls back to scalar code whenever the pointers meet).
+#pragma clang loop vectorize(assume_safety)
     for (long j = 0; j < h; j++) {
         float r = sigmoid_inline(gr[j] + br[j]);
         float z = sigmoid_inline(gz[j] + bz[j]);

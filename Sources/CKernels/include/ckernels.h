@@ -25,7 +25,7 @@ void ck_lstm_backward(const float *gates, long h, const float *c_prev, const flo
 /// for r and z both the input and the hidden products, for n the input product only; `bias`
 /// (3h) is added to them. `hidden_n` holds the n block's hidden side, W_hn·h_prev + b_hn, which
 /// the reset gate scales: n = tanh(gates_n + bias_n + r·hidden_n). `gates` receives the activated
-/// r, z, n, and h_out = (1 − z)·n + z·h_prev. `h_prev` may equal `h_out`.
+/// r, z, n, and h_out = (1 − z)·n + z·h_prev. `h_prev` may equal `h_out` (but not partly overlap it).
 void ck_gru_forward(float *gates, const float *bias, long h, const float *hidden_n, const float *h_prev,
                     float *h_out);
 
