@@ -11,7 +11,9 @@
 MINUTES ?= 3
 RUN ?= demo
 RESUME ?=
-BUILD_PACKAGES := libopenblas-dev libreadline-dev pkg-config
+BUILD_PACKAGES := libopenblas-dev libreadline-dev zlib1g-dev pkg-config
+# The end-to-end tests render inspect's page in a headless browser.
+TEST_PACKAGES := chromium
 
 .PHONY: demo test
 
@@ -21,5 +23,5 @@ demo:
 	@MINUTES='$(MINUTES)' RUN='$(RUN)' RESUME='$(RESUME)' scripts/demo.sh
 
 test:
-	@scripts/ensure-debian-packages.sh $(BUILD_PACKAGES)
+	@scripts/ensure-debian-packages.sh $(BUILD_PACKAGES) $(TEST_PACKAGES)
 	swift test

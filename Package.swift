@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"]), .brew(["readline"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
         .target(name: "CKernels", cSettings: vectorC),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
@@ -37,9 +38,10 @@ let package = Package(
                 swiftSettings: fastMath),
         .target(name: "Sampling", dependencies: ["Network", "Tokenization", "Checkpoints", "Kernels"],
                 swiftSettings: fastMath),
+        .target(name: "Inspection", dependencies: ["Network", "Tokenization", "Kernels", "CZlib"], swiftSettings: fastMath),
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
-            "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL",
+            "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Network", "Tokenization", "Checkpoints"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Network", "Tokenization", "Kernels"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Sampling"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Network", "Kernels"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Checkpoints"]),
     ],
     swiftLanguageModes: [.v5]

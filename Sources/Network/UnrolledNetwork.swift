@@ -139,9 +139,32 @@ public final class UnrolledNetwork {
         return partial.reduce(0, +)
     }
 
+    /// Gradient flow (how far back the loss reaches): runs `steps` steps from the current state
+    /// with dropout off, takes as loss the sum over the streams of the cross-entropy at the last
+    /// step only, and backpropagates it. Leaves in `hiddenGradients[l]`, (steps·B)×H, the
+    /// gradient of that loss with respect to layer l's output h(t) at every step, through both
+    /// paths (the layer above and the next step). The streams are independent, so stream b's
+    /// rows are ∂L_b/∂h_b. Parameter gradients are added to `gradients`. Returns the loss.
+    @discardableResult
+    public func backwardFromLastStep(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
+                                     hiddenGradients: [FloatBuffer], gradients: FloatBuffer) -> Double {
+        let v = model.configuration.vocabularySize, h = model.configuration.hiddenSize
+        precondition(hiddenGradients.count == layers.count && hiddenGradients.allSatisfy { $0.count >= steps * batch * h })
+        var unused = SeededGenerator(seed: 0)
+        forward(inputs: inputs, targets: targets, steps: steps, training: false, rng: &unused)
+        let last = (steps - 1) * batch
+        logitGradients.pointer.update(repeating: 0, count: last * v)
+        let loss = SoftmaxCrossEntropy.loss(logits: logits.at(last * v), targets: targets + last, rows: batch,
+                                            vocabulary: v, gradients: logitGradients.at(last * v), scale: 1)
+        backward(gradients: gradients, hiddenGradients: hiddenGradients)
+        return loss
+    }
+
     /// Backpropagates the mean loss of the last training forward, adding (+=) every
     /// parameter's gradient into `gradients` (same layout as the parameters).
-    public func backward(gradients: FloatBuffer) {
+    public func backward(gradients: FloatBuffer) { backward(gradients: gradients, hiddenGradients: nil) }
+
+    private func backward(gradients: FloatBuffer, hiddenGradients: [FloatBuffer]?) {
         let c = model.configuration, p = model.parameters.pointer, dp = gradients.pointer
         let steps = layers[0].steps, rows = steps * batch
         let e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
@@ -165,7 +188,7 @@ public final class UnrolledNetwork {
             let table = dp + model.layout.offset("embedding.weight")
             let input = l == 0 ? firstLayerInput : .dense(stageOutput(l - 1))
             layers[l].backward(outputGradients: outputGradients, input: input, parameters: p, gradients: dp,
-                               embeddingGradient: table)
+                               embeddingGradient: table, hiddenGradients: hiddenGradients?[l].pointer)
             outputGradients = layers[l].inputGradients.pointer
         }
         guard !projectsEmbeddingTable else { return }

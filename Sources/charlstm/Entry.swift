@@ -11,7 +11,8 @@ struct CharLSTMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charlstm",
         abstract: "Learn the style of any text with a stacked LSTM, and write new text in that style.",
-        subcommands: [TrainCommand.self, GenerateCommand.self, ReplCommand.self, EvalCommand.self, InfoCommand.self])
+        subcommands: [TrainCommand.self, GenerateCommand.self, ReplCommand.self, EvalCommand.self, InfoCommand.self,
+                      InspectCommand.self])
 }
 
 /// Runs the command line with the project's exit-status contract: 0 success, 1 runtime
