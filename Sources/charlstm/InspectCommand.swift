@@ -15,7 +15,7 @@ struct InspectCommand: ParsableCommand {
         discussion: """
         The model reads the first --chars characters of --text from a fresh state. --html writes one \
         self-contained page: the text coloured by any unit's hidden state, cell state or gate \
-        (keep/write/read, PyTorch's f/i/o), the top next characters on hover, the units that best \
+        (LSTM: keep/write/read, PyTorch's f/i/o; GRU: reset/update/candidate), the top next characters on hover, the units that best \
         track quotes, brackets, the position in the line and word starts (Pearson r over the text), \
         and how often each gate is saturated. Open it at #layer=0&quantity=cell&unit=3 to start \
         there. --json prints the ranked units and the saturation figures.
@@ -112,8 +112,8 @@ struct InspectCommand: ParsableCommand {
                 flows.append(flow)
                 let name = checkpointName(path)
                 for (layer, norms) in flow.norms.enumerated() {
-                    series.append(["checkpoint": path, "name": name, "cell": "lstm", "layer": layer, "starts": flow.starts,
-                                   "norms": norms])
+                    series.append(["checkpoint": path, "name": name, "cell": checkpoint.model.configuration.cell.rawValue,
+                                   "layer": layer, "starts": flow.starts, "norms": norms])
                     lines.append(.init(label: "\(name) · \(describe(checkpoint.model.configuration)) · layer \(layer)", values: norms))
                 }
             }
@@ -149,7 +149,7 @@ struct InspectCommand: ParsableCommand {
         findings[..<index].reversed().prefix { $0.property == findings[index].property }.count + 1
     }
 
-    func describe(_ c: ModelConfiguration) -> String { "\(c.layers)×\(c.hiddenSize) LSTM" }
+    func describe(_ c: ModelConfiguration) -> String { "\(c.layers)×\(c.hiddenSize) \(c.cell.displayName)" }
 
     /// A checkpoint as a legend names it: its folder and file, "bundled/best.safetensors".
     func checkpointName(_ path: String) -> String {
