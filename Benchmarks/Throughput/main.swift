@@ -64,7 +64,8 @@ func loadConfiguration(_ name: String) -> BenchmarkConfiguration {
 }
 
 func loadCorpus(_ path: String, validationFraction: Double) -> SplitCorpus {
-    do { return try TrainingSetup.loadCorpus([path], validationFraction: validationFraction, invalidUTF8: .fail) } catch {
+    do { return try TrainingSetup.loadCorpus([path], validationFraction: validationFraction, invalidUTF8: .fail,
+                                             cache: TokenCache(folder: NSTemporaryDirectory() + "charlstm-benchmark-cache")) } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         exit(2)
     }

@@ -17,10 +17,12 @@ public struct Checkpoint {
     /// a PyTorch user drops with the rest of `optimizer.*`.
     public var carriedState: [String: [Float]]
     public var carriedStateShape: [Int]
+    /// The checkpoint this model was fine-tuned from, if any (metadata `parent`).
+    public var parent: ParentCheckpoint?
 
     public init(model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer? = nil,
                 training: TrainingConfiguration? = nil, position: TrainingPosition? = nil,
-                carriedState: [String: [Float]] = [:], carriedStateShape: [Int] = []) {
+                carriedState: [String: [Float]] = [:], carriedStateShape: [Int] = [], parent: ParentCheckpoint? = nil) {
         self.model = model
         self.vocabulary = vocabulary
         self.optimizer = optimizer
@@ -28,6 +30,7 @@ public struct Checkpoint {
         self.position = position
         self.carriedState = carriedState
         self.carriedStateShape = carriedStateShape
+        self.parent = parent
     }
 
     static let carriedStatePrefix = "optimizer.carried_state."
@@ -87,6 +90,7 @@ public struct Checkpoint {
         }
         if let training { metadata["training"] = json(training) }
         if let position { metadata["position"] = json(position) }
+        if let parent { metadata["parent"] = json(parent) }
         metadata["checksum"] = Self.checksum(metadata: metadata, entries: SafeTensors.entries(for: tensors),
                                              dataSection: SafeTensors.dataSection(for: tensors))
         return SafeTensors.encode(tensors, metadata: metadata)
@@ -101,7 +105,7 @@ public struct Checkpoint {
     /// does not know could change the meaning of the file (a newer format), and a damaged
     /// `checksum` key would otherwise turn a checked file into an unchecked one.
     public static let metadataFields: Set<String> = [
-        "format", "format_version", "vocabulary", "model", "optimizer", "training", "position", "checksum",
+        "format", "format_version", "vocabulary", "model", "optimizer", "training", "position", "checksum", "parent",
     ]
 
     /// CRC-32 of everything in the file that carries meaning: every metadata field but the
@@ -247,9 +251,16 @@ public struct Checkpoint {
             if let problem = p.problem { throw CheckpointProblem("its training-position metadata is invalid: \(problem)") }
             position = p
         }
+        var parent: ParentCheckpoint?
+        if let text = meta["parent"] {
+            guard let p = try? JSONDecoder().decode(ParentCheckpoint.self, from: Data(text.utf8)) else {
+                throw CheckpointProblem("its parent metadata is invalid")
+            }
+            parent = p
+        }
         let model = CharModel(configuration: configuration, parameters: parameters)
         return Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: training, position: position,
-                          carriedState: carried, carriedStateShape: carriedShape)
+                          carriedState: carried, carriedStateShape: carriedShape, parent: parent)
     }
 
     /// The layout's tensors (under `prefix`) gathered into one buffer. Every tensor is checked

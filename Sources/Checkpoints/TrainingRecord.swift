@@ -18,10 +18,19 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var maxEpochs: Int?
     public var maxSteps: Int?
     public var maxMinutes: Double?
+    /// Stop after this many evaluations in a row without a new best validation loss; nil: never.
+    public var patience: Int?
+    /// Also write a step checkpoint once this many minutes of wall time have passed since the
+    /// last one; nil: only at evaluations.
+    public var saveEveryMinutes: Double?
+    /// Evaluate on the first this many held-out characters; nil: all of them (as runs started
+    /// before the cap existed did, so their losses stay comparable on resume).
+    public var evaluationCharacters: Int?
 
     public init(corpus: [String], batch: Int, sequenceLength: Int, learningRate: Float, learningRateDecay: Float,
                 optimizer: OptimizerKind, clip: Float, validationFraction: Double, evaluateEvery: Int, keep: Int,
-                seed: UInt64, threads: Int, maxEpochs: Int?, maxSteps: Int?, maxMinutes: Double?) {
+                seed: UInt64, threads: Int, maxEpochs: Int?, maxSteps: Int?, maxMinutes: Double?,
+                patience: Int? = nil, saveEveryMinutes: Double? = nil, evaluationCharacters: Int? = nil) {
         self.corpus = corpus
         self.batch = batch
         self.sequenceLength = sequenceLength
@@ -37,6 +46,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.maxEpochs = maxEpochs
         self.maxSteps = maxSteps
         self.maxMinutes = maxMinutes
+        self.patience = patience
+        self.saveEveryMinutes = saveEveryMinutes
+        self.evaluationCharacters = evaluationCharacters
     }
 }
 
@@ -52,7 +64,22 @@ extension TrainingConfiguration {
         if evaluateEvery < 0 { return "eval-every \(evaluateEvery)" }
         if keep < 1 { return "keep \(keep)" }
         if threads < 1 { return "threads \(threads)" }
+        if let patience, patience < 1 { return "patience \(patience)" }
+        if let minutes = saveEveryMinutes, !(minutes.isFinite && minutes > 0) { return "save-every-minutes \(minutes)" }
+        if let characters = evaluationCharacters, characters < 2 { return "eval-chars \(characters)" }
         return nil
+    }
+}
+
+/// The checkpoint a fine-tuned run started from (`train --init-from`), recorded in every
+/// checkpoint of the run: the file as it was named, and the SHA-256 of its bytes (what
+/// `sha256sum FILE` prints), so the exact parent can be found again.
+public struct ParentCheckpoint: Codable, Equatable, Sendable {
+    public var file: String
+    public var sha256: String
+    public init(file: String, sha256: String) {
+        self.file = file
+        self.sha256 = sha256
     }
 }
 

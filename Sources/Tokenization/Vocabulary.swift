@@ -1,24 +1,33 @@
 /// The characters a model knows: Unicode scalars, sorted by code point so that the same text
 /// always gives the same indices. Index `i` is row `i` of the embedding and of the decoder.
+/// A vocabulary extended for fine-tuning keeps its old characters where they were and has the
+/// new ones after them (in code-point order), so the old rows keep their meaning.
 public struct Vocabulary: Equatable, Sendable {
-    /// The characters in index order (ascending code point).
+    /// The characters in index order.
     public let scalars: [Unicode.Scalar]
     private let indexOf: [UInt32: Int32]
 
     /// Builds a vocabulary of exactly the distinct scalars in `scalars`.
     public init<S: Sequence>(building scalars: S) where S.Element == Unicode.Scalar {
-        self.init(uniqueSorted: Set(scalars.map(\.value)).sorted())
+        self.init(ordered: Set(scalars.map(\.value)).sorted())
     }
 
-    /// Restores a vocabulary from its code points, as stored in a checkpoint.
-    /// Nil when the list is not strictly ascending or holds a value that is not a scalar.
+    /// Restores a vocabulary from its code points in index order, as stored in a checkpoint.
+    /// Nil when a value repeats or is not a scalar.
     public init?(codePoints: [UInt32]) {
-        guard zip(codePoints, codePoints.dropFirst()).allSatisfy({ $0 < $1 }),
+        guard Set(codePoints).count == codePoints.count,
               codePoints.allSatisfy({ Unicode.Scalar($0) != nil }) else { return nil }
-        self.init(uniqueSorted: codePoints)
+        self.init(ordered: codePoints)
     }
 
-    private init(uniqueSorted codePoints: [UInt32]) {
+    /// This vocabulary with `newScalars` (those it lacks) appended in code-point order.
+    public func extended<S: Sequence>(with newScalars: S) -> Vocabulary where S.Element == Unicode.Scalar {
+        let added = Set(newScalars.map(\.value)).filter { indexOf[$0] == nil }.sorted()
+        return Vocabulary(ordered: codePoints + added)
+    }
+
+    /// `codePoints` must be free of repeats; the indices follow its order.
+    private init(ordered codePoints: [UInt32]) {
         scalars = codePoints.map { Unicode.Scalar($0)! }
         var index = [UInt32: Int32](minimumCapacity: codePoints.count)
         for (i, c) in codePoints.enumerated() { index[c] = Int32(i) }

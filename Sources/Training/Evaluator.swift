@@ -1,5 +1,6 @@
 import Kernels
 import Network
+import Tokenization
 
 /// Measures a model's loss on held-out text: the text is cut into parallel streams (for
 /// speed), each run from a fresh state to its end in windows with the state carried, so every
@@ -21,7 +22,7 @@ public final class Evaluator {
     ///   - window: characters per stream run in one pass, at most; fewer when the buffers of
     ///     `window` × streams characters would exceed `TrainingMemory.activationBudget`. (The
     ///     state is carried from window to window, so the loss does not depend on it.)
-    public init(model: CharModel, tokens: [Int32], batch: Int, window requestedWindow: Int, sharing: UnrolledNetwork? = nil) {
+    public init(model: CharModel, tokens: any TokenSequence, batch: Int, window requestedWindow: Int, sharing: UnrolledNetwork? = nil) {
         let streamsCount = max(1, min(batch, (tokens.count - 1) / max(requestedWindow, 1)))
         let perStream = TrainingMemory.activationBytesPerRow(model: model.configuration) * Double(streamsCount)
         let window = max(1, min(requestedWindow, Int(min(TrainingMemory.activationBudget / perStream, 1e9))))

@@ -6,12 +6,13 @@ import Tokenization
 /// Stream b covers tokens [b·L, (b+1)·L) with L = ⌊n / batch⌋. Window k (0-based) of length T
 /// feeds positions k·T … k·T+T−1 of each stream and predicts positions one further on, so the
 /// last usable window is the one whose targets reach L − 1.
+/// The tokens are read a window per stream at a time, so they may live on disk (`CachedTokens`).
 public struct TextStreams {
-    public let tokens: [Int32]
+    public let tokens: any TokenSequence
     public let batch: Int
     public let streamLength: Int
 
-    public init(tokens: [Int32], batch: Int) {
+    public init(tokens: any TokenSequence, batch: Int) {
         self.tokens = tokens
         self.batch = batch
         streamLength = tokens.count / batch
@@ -29,12 +30,13 @@ public struct TextStreams {
                      inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>) {
         let streams = streams ?? 0..<batch
         let width = streams.count
-        tokens.withUnsafeBufferPointer { tok in
-            for t in 0..<length {
-                for (k, b) in streams.enumerated() {
-                    let position = b * streamLength + start + t
-                    inputs[t * width + k] = tok[position]
-                    targets[t * width + k] = tok[position + 1]
+        // Each stream's window and the one target after it, read in one piece.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: length + 1) { window in
+            for (k, b) in streams.enumerated() {
+                tokens.copy(from: b * streamLength + start, count: length + 1, to: window.baseAddress!)
+                for t in 0..<length {
+                    inputs[t * width + k] = window[t]
+                    targets[t * width + k] = window[t + 1]
                 }
             }
         }

@@ -10,6 +10,8 @@ import Tokenization
 public enum StopReason: Equatable {
     case budgetReached
     case interrupted
+    /// `--patience` evaluations in a row brought no new best validation loss.
+    case noImprovement(evaluations: Int)
     /// Loss or gradient became NaN or infinite; the message says where and what to try.
     case diverged(String)
 }
@@ -49,6 +51,8 @@ public final class Trainer {
     public let optimizer: Optimizer
     public private(set) var position: TrainingPosition
     public let run: RunFolder
+    /// The checkpoint a fine-tuned run started from, recorded in each of its checkpoints.
+    public var parent: ParentCheckpoint?
     let streams: TextStreams
     let evaluator: Evaluator?
     /// The unrolled network for one micro-batch: `batch / microBatches` streams.
@@ -67,7 +71,7 @@ public final class Trainer {
     /// Sets up a run from its state; `carriedState` continues a resumed run mid-epoch.
     public init(configuration: TrainingConfiguration, model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer,
                 position: TrainingPosition, carriedState: [String: [Float]], run: RunFolder,
-                trainTokens: [Int32], validationTokens: [Int32], reporter: TrainingReporter?,
+                trainTokens: any TokenSequence, validationTokens: any TokenSequence, reporter: TrainingReporter?,
                 activationBudget: Double = TrainingMemory.activationBudget,
                 minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) {
         self.configuration = configuration
@@ -94,7 +98,7 @@ public final class Trainer {
         rng = position.randomGenerator ?? SeededGenerator(seed: configuration.seed)
         inputs = [Int32](repeating: 0, count: network.batch * configuration.sequenceLength)
         targets = inputs
-        samplePrimer = validationTokens.first ?? trainTokens[0]
+        samplePrimer = validationTokens.count > 0 ? validationTokens.token(at: 0) : trainTokens.token(at: 0)
         if position.stepInEpoch > 0, !carriedState.isEmpty {
             restoreCarriedState(carriedState)
         }
@@ -141,6 +145,7 @@ public final class Trainer {
         var gradientNorm: Float = 0
         var lastValidation = position.history.last?.validationLoss
         let charsPerStep = c.batch * c.sequenceLength
+        var lastSave = sessionStart
 
         func status() -> TrainingStatus {
             let elapsed = elapsedBefore + Date().timeIntervalSince(sessionStart)
@@ -161,6 +166,7 @@ public final class Trainer {
             let path = run.checkpointPath(step: position.step)
             try AtomicFile.write(bytes, to: path)
             lastCheckpoint = path
+            lastSave = Date()
             run.prune(keep: c.keep)
         }
         func diverged(_ what: String, atStep failedStep: Int) -> TrainingOutcome {
@@ -221,8 +227,17 @@ public final class Trainer {
                 reporter?.progress(status())
                 lastReport = now
             }
-            if c.evaluateEvery > 0, position.step % c.evaluateEvery == 0, let problem = try evaluate() {
-                return diverged(problem, atStep: position.step)
+            if c.evaluateEvery > 0, position.step % c.evaluateEvery == 0 {
+                if let problem = try evaluate() { return diverged(problem, atStep: position.step) }
+                if let patience = c.patience, evaluationsWithoutImprovement >= patience {
+                    return TrainingOutcome(reason: .noImprovement(evaluations: evaluationsWithoutImprovement),
+                                           step: position.step, bestValidationLoss: position.bestValidationLoss,
+                                           lastCheckpoint: lastCheckpoint)
+                }
+            } else if let minutes = c.saveEveryMinutes, now.timeIntervalSince(lastSave) >= minutes * 60 {
+                // Weights only move in finite steps (`step` refuses a non-finite update), so
+                // this checkpoint is as sound as an evaluation's; it just has no new loss.
+                try saveCheckpoint(asBest: false)
             }
         }
         let interrupted = Interrupt.requested
@@ -234,6 +249,11 @@ public final class Trainer {
         }
         return TrainingOutcome(reason: interrupted ? .interrupted : .budgetReached, step: position.step,
                                bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
+    }
+
+    /// Evaluations since the one that set the best validation loss (all of them before a best exists).
+    var evaluationsWithoutImprovement: Int {
+        position.history.filter { $0.step > (position.bestStep ?? -1) }.count
     }
 
     /// Whether a mean loss says the run has blown up: not finite, or above three times the loss
@@ -317,7 +337,7 @@ public final class Trainer {
     public func checkpoint() -> Checkpoint {
         Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: configuration,
                    position: position, carriedState: carriedState,
-                   carriedStateShape: [configuration.batch, model.configuration.hiddenSize])
+                   carriedStateShape: [configuration.batch, model.configuration.hiddenSize], parent: parent)
     }
 
     /// A short sample showing how the model is doing, at temperature 0.8, primed with

@@ -10,28 +10,49 @@ public struct UsageError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The text a run trains and validates on.
+/// The text a run trains and validates on, read from the token cache a window at a time.
 public struct SplitCorpus {
     public var vocabulary: Vocabulary
-    public var train: [Int32]
-    public var validation: [Int32]
+    public var train: any TokenSequence
+    /// The held-out text evaluated at each evaluation (capped by `--eval-chars`).
+    public var validation: any TokenSequence
+    /// Characters the corpus added to the given vocabulary (`extendVocabulary`), in index order.
+    public var addedCharacters: [Unicode.Scalar] = []
 }
 
 public enum TrainingSetup {
-    /// Reads the corpus, and splits off the last `validationFraction` as held-out text.
-    /// With `vocabulary`, encodes with it (characters it lacks are an error naming them);
-    /// otherwise builds the vocabulary from the text.
-    public static func loadCorpus(_ paths: [String], validationFraction: Double, vocabulary: Vocabulary? = nil,
-                                  invalidUTF8: InvalidUTF8Policy) throws -> SplitCorpus {
-        let text = try CorpusReader.read(paths, invalidUTF8: invalidUTF8)
-        let vocabulary = vocabulary ?? Vocabulary(building: text)
-        let tokens: [Int32]
-        do { tokens = try vocabulary.encode(text) } catch let error as VocabularyError {
+    /// Default for `--eval-chars`: evaluating costs a forward pass (about a third of a training
+    /// step's work per character), so at the default batch and seq 250,000 characters cost
+    /// about as much as 35 training steps: some 7 % of the training time between two
+    /// evaluations 500 steps apart, whatever the size of the corpus.
+    public static let defaultEvaluationCharacters = 250_000
+
+    /// Encodes the corpus through the token cache (built on first use, streaming) and splits
+    /// off the last `validationFraction` as held-out text, of which the first
+    /// `evaluationCharacters` (all when nil) are evaluated. With `vocabulary`, the text is read
+    /// in its indices: characters it lacks are an error naming them, or with
+    /// `extendVocabulary` are appended to it; otherwise the vocabulary is the text's own.
+    public static func loadCorpus(_ paths: [String], validationFraction: Double, vocabulary given: Vocabulary? = nil,
+                                  extendVocabulary: Bool = false, evaluationCharacters: Int? = nil,
+                                  invalidUTF8: InvalidUTF8Policy, cache: TokenCache,
+                                  report: (String) -> Void = { _ in }) throws -> SplitCorpus {
+        let text = try cache.open(paths, invalidUTF8: invalidUTF8, report: report)
+        var vocabulary = given ?? text.vocabulary
+        var added = [Unicode.Scalar]()
+        if extendVocabulary, let given {
+            vocabulary = given.extended(with: text.characters.map(\.scalar))
+            added = Array(vocabulary.scalars.dropFirst(given.count))
+        }
+        let validationCount = Int((Double(text.count) * validationFraction).rounded(.down))
+        let trainCount = text.count - validationCount
+        do {
+            let train = try text.tokens(in: 0..<trainCount, vocabulary: vocabulary)
+            let validation = try text.tokens(in: trainCount..<text.count, vocabulary: vocabulary)
+            return SplitCorpus(vocabulary: vocabulary, train: train,
+                               validation: validation.prefix(evaluationCharacters ?? validationCount), addedCharacters: added)
+        } catch let error as VocabularyError {
             throw UsageError("\(paths.joined(separator: ", ")): \(error)")
         }
-        let validationCount = Int((Double(tokens.count) * validationFraction).rounded(.down))
-        return SplitCorpus(vocabulary: vocabulary, train: Array(tokens.dropLast(validationCount)),
-                           validation: Array(tokens.suffix(validationCount)))
     }
 
     /// Checks the text is long enough for the batch and sequence length, with advice if not.
@@ -40,7 +61,7 @@ public enum TrainingSetup {
         guard perStream >= sequenceLength + 1 else {
             throw UsageError("the training text has \(corpus.train.count) characters: split into --batch \(batch) streams that is \(perStream) each, but --seq \(sequenceLength) needs at least \(sequenceLength + 1); use a smaller --batch or --seq, or more text")
         }
-        if !corpus.validation.isEmpty && corpus.validation.count < 2 {
+        if corpus.validation.count > 0 && corpus.validation.count < 2 {
             throw UsageError("the held-out text has only \(corpus.validation.count) character; raise --val-fraction or give more text")
         }
     }
@@ -51,14 +72,43 @@ public enum TrainingSetup {
                               activationBudget: Double = TrainingMemory.activationBudget,
                               minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) throws -> Trainer {
         if let problem = modelConfiguration.problem { throw UsageError(problem) }
+        return try start(modelConfiguration, { CharModel(configuration: modelConfiguration, seed: training.seed) },
+                         training: training, corpus: corpus, run: run, reporter: reporter,
+                         activationBudget: activationBudget, minimumSliceStreams: minimumSliceStreams)
+    }
+
+    /// A fine-tuning run (`--init-from`): the parent's weights, with the vocabulary grown when
+    /// the corpus added characters to it, and a fresh optimizer, schedule and run folder. Every
+    /// checkpoint of the run records `parent`.
+    public static func fineTune(_ parent: Checkpoint, recordedAs record: ParentCheckpoint, dropout: Float?,
+                                training: TrainingConfiguration, corpus: SplitCorpus, run: RunFolder,
+                                reporter: TrainingReporter?) throws -> Trainer {
+        var configuration = parent.model.configuration
+        configuration.vocabularySize = corpus.vocabulary.count
+        configuration.dropout = dropout ?? configuration.dropout
+        let trainer = try start(configuration, {
+            let model = configuration.vocabularySize > parent.vocabulary.count
+                ? parent.model.growingVocabulary(to: configuration.vocabularySize, seed: training.seed) : parent.model
+            return CharModel(configuration: configuration, parameters: model.parameters)
+        }, training: training, corpus: corpus, run: run, reporter: reporter)
+        trainer.parent = record
+        return trainer
+    }
+
+    /// Starts a run at step 0 with a fresh optimizer, in a folder that holds no run yet. The
+    /// model (of `configuration`) is made only once the corpus and the memory have been checked.
+    static func start(_ configuration: ModelConfiguration, _ makeModel: () -> CharModel, training: TrainingConfiguration,
+                      corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
+                      activationBudget: Double = TrainingMemory.activationBudget,
+                      minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) throws -> Trainer {
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
-        try TrainingMemory.check(model: modelConfiguration, batch: training.batch, sequenceLength: training.sequenceLength)
+        try TrainingMemory.check(model: configuration, batch: training.batch, sequenceLength: training.sequenceLength)
         if !run.stepCheckpoints().isEmpty || FileManager.default.fileExists(atPath: run.bestPath) {
             throw UsageError("\(run.path) already holds a run: continue it with --resume \(run.path), or choose another --run name")
         }
         try createFolder(run.path)
         try claim(run)
-        let model = CharModel(configuration: modelConfiguration, seed: training.seed)
+        let model = makeModel()
         let optimizer = Optimizer(kind: training.optimizer, parameterCount: model.parameterCount)
         let position = TrainingPosition(step: 0, epoch: 0, stepInEpoch: 0,
                                         randomState: SeededGenerator(seed: training.seed &+ 1).state.map { String($0, radix: 16) },
@@ -86,9 +136,11 @@ public enum TrainingSetup {
         }
         try claim(run)
         run.removeAbandonedTemporaryFiles()
-        return Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
-                       optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
-                       trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter)
+        let trainer = Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
+                              optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
+                              trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter)
+        trainer.parent = checkpoint.parent
+        return trainer
     }
 
     static func claim(_ run: RunFolder) throws {

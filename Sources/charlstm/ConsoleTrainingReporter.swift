@@ -10,11 +10,19 @@ final class ConsoleTrainingReporter: TrainingReporter {
     var line = ProgressLine()
     var lastPlainLine = Date.distantPast
 
+    /// Notes from setting up the run (the token cache, a grown vocabulary), shown once it
+    /// starts: a start that fails prints its one error line alone.
+    private var setupNotes = [String]()
+
     init(json: Bool) { self.json = json }
 
+    func noteOnStart(_ message: String) { setupNotes.append(message) }
+
     func started(_ trainer: Trainer) {
+        setupNotes.forEach(note)
         let m = trainer.model.configuration, c = trainer.configuration
-        let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))" : ""
+        let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))"
+            : trainer.parent.map { " (fine-tuning \($0.file))" } ?? ""
         note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
     }
 
@@ -42,6 +50,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
         switch outcome.reason {
         case .budgetReached: why = "budget reached"
         case .interrupted: why = "interrupted"
+        case .noImprovement(let evaluations): why = "no new best validation loss in \(evaluations) evaluations, --patience"
         case .diverged: why = "diverged"
         }
         let best = outcome.bestValidationLoss.map { String(format: "best val %.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) }

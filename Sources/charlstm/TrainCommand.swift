@@ -50,6 +50,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed for initialisation and dropout (default 1).") var seed: UInt64?
     @Option(help: "Threads for matrix multiplies (default: all cores; on --resume, the run's own).") var threads: Int?
     @Option(help: "Continue a run: its folder (newest checkpoint) or a checkpoint file.") var resume: String?
+    @Option(name: .customLong("init-from"), help: "Fine-tune: start from this checkpoint's weights (a file, or a run folder: its best) with a fresh optimizer, schedule and run folder. The architecture comes from the checkpoint.")
+    var initFrom: String?
+    @Flag(name: .customLong("extend-vocab"), help: "With --init-from: add the characters of the corpus that the model does not know to its vocabulary (new, freshly initialised embedding and decoder rows) instead of stopping.")
+    var extendVocab = false
+    @Option(help: "Stop after N evaluations in a row that bring no new best validation loss.") var patience: Int?
+    @Option(name: .customLong("save-every-minutes"), help: "Also write a step checkpoint every M minutes of wall time (fractions allowed), between evaluations.")
+    var saveEveryMinutes: Double?
+    @Option(name: .customLong("eval-chars"), help: "Evaluate on the first N held-out characters only; 0 means all (default 250000: a forward pass over them costs about 35 training steps at the default --batch and --seq, some 7% of the time between evaluations 500 steps apart, however large the corpus).")
+    var evalChars: Int?
+    @Option(name: .customLong("cache-dir"), help: "Folder for the encoded corpora (token files built once per corpus and reused while its files are unchanged). Default: $\(TokenCache.environmentVariable), else \(TokenCache.defaultFolder).")
+    var cacheDir: String?
     @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 in the corpus with U+FFFD instead of stopping.")
     var replaceInvalid = false
     @Flag(help: "Print a JSON summary on stdout at the end.") var json = false
@@ -81,6 +92,18 @@ struct TrainCommand: ParsableCommand {
         if let runName, runName.isEmpty || runName.hasPrefix(".") || runName.contains("/") {
             throw ValidationError("--run must be a plain folder name, without '/' and not starting with '.' (got '\(runName)')")
         }
+        try positive(patience, "patience")
+        if let saveEveryMinutes, !(saveEveryMinutes.isFinite && saveEveryMinutes > 0) {
+            throw ValidationError("--save-every-minutes must be a positive number (got \(saveEveryMinutes))")
+        }
+        if let evalChars, evalChars < 0 || evalChars == 1 {
+            throw ValidationError("--eval-chars must be 0 (all) or at least 2 (got \(evalChars))")
+        }
+        if initFrom != nil && resume != nil {
+            throw ValidationError("--init-from starts a new run and --resume continues one: give only one of them")
+        }
+        if extendVocab && initFrom == nil { throw ValidationError("--extend-vocab only applies to fine-tuning: add --init-from CHECKPOINT") }
+        if initFrom != nil && corpus.isEmpty { throw ValidationError("give the corpus to fine-tune on (text files or folders)") }
         if resume == nil && corpus.isEmpty { throw ValidationError("give a corpus to train on (text files or folders), or --resume a run") }
     }
 
@@ -90,10 +113,13 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         if let resume {
             trainer = try resumedTrainer(resume, invalidUTF8: invalidUTF8, reporter: reporter)
+        } else if let initFrom {
+            trainer = try fineTunedTrainer(initFrom, invalidUTF8: invalidUTF8, reporter: reporter)
         } else {
             let training = trainingConfiguration(base: nil)
             let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
-                                                     invalidUTF8: invalidUTF8)
+                                                     evaluationCharacters: training.evaluationCharacters,
+                                                     invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
             let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
                                            hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
                                            cell: cell ?? .lstm)
@@ -127,10 +153,61 @@ struct TrainCommand: ParsableCommand {
             seed: seed ?? base?.seed ?? 1, threads: threads ?? base?.threads ?? ProcessInfo.processInfo.activeProcessorCount,
             maxEpochs: budgetGiven ? epochs : (base == nil ? 10 : base?.maxEpochs),
             maxSteps: budgetGiven ? steps : base?.maxSteps,
-            maxMinutes: budgetGiven ? minutes : base?.maxMinutes)
+            maxMinutes: budgetGiven ? minutes : base?.maxMinutes,
+            patience: patience ?? base?.patience, saveEveryMinutes: saveEveryMinutes ?? base?.saveEveryMinutes,
+            evaluationCharacters: evaluationCharacters(base: base))
     }
 
-    func resumedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: TrainingReporter) throws -> Trainer {
+    /// `--eval-chars` (0: all, stored as nil), else the run's own cap, else the default.
+    func evaluationCharacters(base: TrainingConfiguration?) -> Int? {
+        if let evalChars { return evalChars == 0 ? nil : evalChars }
+        guard let base else { return TrainingSetup.defaultEvaluationCharacters }
+        return base.evaluationCharacters
+    }
+
+    var cache: TokenCache { TokenCache(folder: cacheDir ?? TokenCache.configuredFolder) }
+
+    /// A new run that starts from another checkpoint's weights (`--init-from`).
+    func fineTunedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter) throws -> Trainer {
+        let path = try resolveCheckpointArgument(argument)
+        let parent = try Checkpoint.read(from: path)
+        // Hashed from the bytes just read and checked (a file replaced in between fails the
+        // checksum of one or the other read, never names the wrong parent silently).
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CheckpointError(path: path, problem: "cannot be read")
+        }
+        let m = parent.model.configuration
+        var conflicts = [String]()
+        func check(_ flag: String, _ given: Int?, _ actual: Int) {
+            if let given, given != actual { conflicts.append("--\(flag) \(given) (the checkpoint has \(actual))") }
+        }
+        check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize); check("embedding", embedding, m.embeddingSize)
+        if !conflicts.isEmpty {
+            throw UsageError("\(path): cannot fine-tune with " + conflicts.joined(separator: ", ")
+                             + "; the architecture comes from the checkpoint: drop these flags")
+        }
+        let training = trainingConfiguration(base: nil)
+        let split: SplitCorpus
+        do {
+            split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
+                                                 vocabulary: parent.vocabulary, extendVocabulary: extendVocab,
+                                                 evaluationCharacters: training.evaluationCharacters,
+                                                 invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
+        } catch let error as UsageError {
+            throw UsageError("cannot fine-tune \(path) on this corpus: \(error.description); pass --extend-vocab to add them to the model")
+        }
+        if !split.addedCharacters.isEmpty {
+            reporter.noteOnStart("vocabulary extended by \(split.addedCharacters.count) characters: "
+                          + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
+        }
+        let name = runName ?? Self.defaultRunName()
+        return try TrainingSetup.fineTune(parent, recordedAs: ParentCheckpoint(file: path, sha256: SHA256.hex(bytes)),
+                                          dropout: dropout, training: training, corpus: split,
+                                          run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
+    }
+
+    func resumedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter) throws -> Trainer {
         let path: String
         let runFolder: RunFolder
         if RunFolder.isFolder(argument) {
@@ -159,7 +236,9 @@ struct TrainCommand: ParsableCommand {
         let split: SplitCorpus
         do {
             split = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
-                                                 vocabulary: checkpoint.vocabulary, invalidUTF8: invalidUTF8)
+                                                 vocabulary: checkpoint.vocabulary,
+                                                 evaluationCharacters: training.evaluationCharacters,
+                                                 invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
         } catch let error as UsageError {
             throw UsageError("cannot resume on this corpus: \(error.description)")
         } catch CorpusError.notFound(let missing) where corpus.isEmpty {
@@ -184,6 +263,10 @@ struct TrainCommand: ParsableCommand {
         check("batch", batch, stored.batch); check("seq", seq, stored.sequenceLength)
         check("optimizer", optimizer, stored.optimizer); check("seed", seed, stored.seed)
         check("val-fraction", valFraction, stored.validationFraction)
+        if evalChars != nil, evaluationCharacters(base: stored) != stored.evaluationCharacters {
+            // The best loss so far was measured on the run's own held-out characters.
+            conflicts.append("--eval-chars \(evalChars!) (the run evaluates on \(stored.evaluationCharacters.map { "the first \($0)" } ?? "all") held-out characters)")
+        }
         if let run = runName, ("checkpoints/\(run)" as NSString).standardizingPath != ((path as NSString).deletingLastPathComponent as NSString).standardizingPath {
             conflicts.append("--run \(run) (resuming continues in the checkpoint's own folder)")
         }

@@ -58,9 +58,18 @@ final class CheckpointFormatTests: XCTestCase {
         XCTAssertEqual(weights["decoder.weight"]?.shape, [v, 6])
         XCTAssertEqual(contents.tensors["optimizer.exp_avg.lstm.weight_hh_l0"]?.shape, [24, 6])
         XCTAssertEqual(contents.tensors["optimizer.carried_state.c_l1"]?.shape, [3, 6])
-        XCTAssertEqual(Set(contents.metadata.keys), Checkpoint.metadataFields)
+        XCTAssertEqual(Set(contents.metadata.keys), Checkpoint.metadataFields.subtracting(["parent"]),
+                       "only a fine-tuned checkpoint names a parent")
         XCTAssertEqual(contents.metadata["format_version"], "1")
         XCTAssertEqual(contents.metadata["format"], "charlstm")
+    }
+
+    func testCheckpoint_fineTunedRecordsItsParentAndReadsItBack() throws {
+        var checkpoint = CheckpointSample.make()
+        checkpoint.parent = ParentCheckpoint(file: "checkpoints/base/best.safetensors", sha256: String(repeating: "ab", count: 32))
+        let read = try Checkpoint.decode(checkpoint.encoded())
+        XCTAssertEqual(read.parent, checkpoint.parent)
+        XCTAssertNil(try Checkpoint.decode(CheckpointSample.make().encoded()).parent)
     }
 
     /// What a PyTorch user writes with `safetensors.torch.save_file`: weights and the four

@@ -58,3 +58,20 @@ final class RunFolderTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data([9]))
     }
 }
+
+/// The hash a fine-tuned checkpoint names its parent by must be the SHA-256 `sha256sum` prints.
+final class SHA256Tests: XCTestCase {
+    func testSHA256_matchesTheStandardTestVectors() {
+        XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    func testSHA256_givesTheSameHashWhateverTheChunking() {
+        let data = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        var hash = SHA256()
+        for start in stride(from: 0, to: data.count, by: 37) { hash.update(data[start..<min(start + 37, data.count)]) }
+        XCTAssertEqual(hash.finish().map { String(format: "%02x", $0) }.joined(), SHA256.hex(data))
+    }
+}

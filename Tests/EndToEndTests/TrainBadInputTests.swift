@@ -30,7 +30,9 @@ final class TrainBadInputTests: XCTestCase {
     }
 
     func assertNoRunWritten(file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(w.files(in: "checkpoints"), [], "a failed start left run folders behind", file: file, line: line)
+        // The token cache (`.cache`) may stay: the corpus was fine and the next run reuses it.
+        XCTAssertEqual(w.files(in: "checkpoints").filter { !$0.hasPrefix(".") }, [], "a failed start left run folders behind",
+                       file: file, line: line)
     }
 
     func testTrain_emptyFileIsBadInput() throws {

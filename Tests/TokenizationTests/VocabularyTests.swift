@@ -40,10 +40,17 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(Vocabulary(codePoints: vocabulary.codePoints), vocabulary)
     }
 
-    func testVocabulary_restoreRejectsUnsortedOrRepeatedCodePoints() {
-        XCTAssertNil(Vocabulary(codePoints: [98, 97]))
+    func testVocabulary_restoreRejectsRepeatedCodePoints() {
         XCTAssertNil(Vocabulary(codePoints: [97, 97]))
-        XCTAssertNil(Vocabulary(codePoints: [10, 97, 96]))
+        XCTAssertNil(Vocabulary(codePoints: [10, 97, 96, 10]))
+    }
+
+    func testVocabulary_extendedKeepsTheOldIndicesAndAppendsTheNewCharactersInCodePointOrder() {
+        let vocabulary = Vocabulary(building: "cab".unicodeScalars)
+        let extended = vocabulary.extended(with: "zébra".unicodeScalars)
+        XCTAssertEqual(String(String.UnicodeScalarView(extended.scalars)), "abcrzé")
+        XCTAssertEqual(Vocabulary(codePoints: extended.codePoints), extended, "an extended vocabulary survives a checkpoint")
+        XCTAssertEqual(try extended.encode("abé".unicodeScalars), [0, 1, 5])
     }
 
     func testVocabulary_restoreRejectsValuesThatAreNotUnicodeScalars() {

@@ -13,6 +13,8 @@ final class TrainerTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
 
+    var cache: TokenCache { TokenCache(folder: (folder as NSString).appendingPathComponent("cache")) }
+
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(atPath: folder)
     }
@@ -42,7 +44,7 @@ final class TrainerTests: XCTestCase {
 
     func newTrainer(_ training: TrainingConfiguration, run: RunFolder) throws -> Trainer {
         let corpus = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
-                                                  invalidUTF8: .fail)
+                                                  invalidUTF8: .fail, cache: cache)
         let model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 1)
         return try TrainingSetup.newRun(model: model, training: training, corpus: corpus, run: run, reporter: nil)
     }
@@ -121,7 +123,7 @@ final class TrainerTests: XCTestCase {
             // minimumSliceStreams 1 lets this 8-stream batch be cut into single streams.
             let training = configuration(corpus: corpusPath, learningRate: 3e-3, steps: 40)
             let corpus = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
-                                                      invalidUTF8: .fail)
+                                                      invalidUTF8: .fail, cache: cache)
             let model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 2)
             let trainer = try TrainingSetup.newRun(model: model, training: training, corpus: corpus,
                                                    run: RunFolder(path: (folder as NSString).appendingPathComponent(name)),
