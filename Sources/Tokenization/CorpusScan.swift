@@ -17,7 +17,8 @@ public struct CorpusFile: Sendable {
 /// exactly as `CorpusReader.read` reports it.
 public enum CorpusScan {
     /// Bytes read per chunk: large enough that the per-chunk work is noise, small enough for RSS.
-    static let chunkSize = 4 << 20
+    /// (Tests pass tiny chunks, to put chunk ends inside characters and invalid sequences.)
+    public static let chunkSize = 4 << 20
 
     /// The files of the corpus (as `CorpusReader.files` finds them) with their sizes and
     /// modification times.
@@ -35,13 +36,13 @@ public enum CorpusScan {
     }
 
     /// How often each character (by code point) occurs in the files.
-    public static func countCharacters(_ files: [CorpusFile], invalidUTF8: InvalidUTF8Policy,
+    public static func countCharacters(_ files: [CorpusFile], invalidUTF8: InvalidUTF8Policy, chunkSize: Int = chunkSize,
                                        progress: (Int) -> Void) throws -> [UInt32: Int] {
         // A flat table over every code point: a hash lookup per character would cost more than
         // the decoding. `calloc` leaves the pages no text touches unallocated.
         let counts = calloc(0x110000, MemoryLayout<Int>.stride)!.bindMemory(to: Int.self, capacity: 0x110000)
         defer { free(counts) }
-        try forEachChunk(files, progress: progress) { bytes, file in
+        try forEachChunk(files, chunkSize: chunkSize, progress: progress) { bytes, file in
             try UTF8Decoder.decode(bytes, file: file, policy: invalidUTF8) { counts[Int($0.value)] += 1 }
         }
         var result = [UInt32: Int]()
@@ -50,18 +51,30 @@ public enum CorpusScan {
     }
 
     /// Decodes the files again and hands over their tokens in chunks, each token `tokenOf[code
-    /// point]` stored as a `T` (the narrowest width the vocabulary fits).
-    public static func encode<T: FixedWidthInteger>(_ files: [CorpusFile], as _: T.Type, tokenOf: [UInt32: Int32],
-                                                   invalidUTF8: InvalidUTF8Policy, progress: (Int) -> Void,
-                                                   emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// point]` stored in `width` bytes (1, 2 or 4: the narrowest the vocabulary fits), little endian.
+    public static func encode(_ files: [CorpusFile], width: Int, tokenOf: [UInt32: Int32],
+                              invalidUTF8: InvalidUTF8Policy, chunkSize: Int = chunkSize, progress: (Int) -> Void,
+                              emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // Specialised here, in this module, for each width: a generic call from another module
+        // would run unspecialised, several times slower per character.
+        switch width {
+        case 1: try encode(files, as: UInt8.self, tokenOf: tokenOf, invalidUTF8: invalidUTF8, chunkSize: chunkSize, progress: progress, emit: emit)
+        case 2: try encode(files, as: UInt16.self, tokenOf: tokenOf, invalidUTF8: invalidUTF8, chunkSize: chunkSize, progress: progress, emit: emit)
+        default: try encode(files, as: UInt32.self, tokenOf: tokenOf, invalidUTF8: invalidUTF8, chunkSize: chunkSize, progress: progress, emit: emit)
+        }
+    }
+
+    private static func encode<T: FixedWidthInteger>(_ files: [CorpusFile], as _: T.Type, tokenOf: [UInt32: Int32],
+                                                     invalidUTF8: InvalidUTF8Policy, chunkSize: Int, progress: (Int) -> Void,
+                                                     emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         let table = calloc(0x110000, MemoryLayout<T>.stride)!.bindMemory(to: T.self, capacity: 0x110000)
         defer { free(table) }
-        for (codePoint, token) in tokenOf { table[Int(codePoint)] = T(token) }
-        let capacity = chunkSize
+        for (codePoint, token) in tokenOf { table[Int(codePoint)] = T(token).littleEndian }
+        let capacity = max(chunkSize + 4, 1 << 16)
         let output = UnsafeMutablePointer<T>.allocate(capacity: capacity)
         defer { output.deallocate() }
         var filled = 0
-        try forEachChunk(files, progress: progress) { bytes, file in
+        try forEachChunk(files, chunkSize: chunkSize, progress: progress) { bytes, file in
             // A chunk of n bytes decodes to at most n characters: flush first when they might not fit.
             if filled + bytes.count > capacity {
                 try emit(UnsafeRawBufferPointer(start: output, count: filled * MemoryLayout<T>.stride))
@@ -78,7 +91,7 @@ public enum CorpusScan {
     /// Reads each file in chunks that end on a character boundary (the bytes of a character cut
     /// by the chunk's end are carried into the next chunk) and calls `body` with each chunk;
     /// `progress` gets the bytes done so far. Invalid UTF-8 errors carry the offset in the file.
-    static func forEachChunk(_ files: [CorpusFile], progress: (Int) -> Void,
+    static func forEachChunk(_ files: [CorpusFile], chunkSize: Int, progress: (Int) -> Void,
                              _ body: (UnsafeBufferPointer<UInt8>, String) throws -> Void) throws {
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize + 4)
         defer { buffer.deallocate() }

@@ -48,7 +48,8 @@ public struct TokenCache {
         let started = Date()
         try build(path, files: files, identity: identity, invalidUTF8: invalidUTF8)
         let seconds = Date().timeIntervalSince(started)
-        switch CorpusTokens.open(path, expecting: identity) {
+        // The data's checksum was computed while writing it: no need to read it all back.
+        switch CorpusTokens.open(path, expecting: identity, checkingData: false) {
         case .success(let tokens):
             let bytes = Double(files.reduce(0) { $0 + $1.size })
             report(String(format: "token cache: encoded %.1f MB of text (%d characters, %d byte%@ each) in %.2f s, %.0f MB/s → %@",
@@ -84,18 +85,11 @@ public struct TokenCache {
         var tokenOf = [UInt32: Int32]()
         for (i, c) in codePoints.enumerated() { tokenOf[c] = Int32(i) }
         bar.title = "token cache: encoding (2/2)"
-        func encode<T: FixedWidthInteger>(_ type: T.Type) throws {
-            try CorpusScan.encode(files, as: type, tokenOf: tokenOf, invalidUTF8: invalidUTF8,
-                                  progress: { bar.show(done: $0) }) { chunk in
-                checksum.update(chunk)
-                try writer.append(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!),
-                                       count: chunk.count, deallocator: .none))
-            }
-        }
-        switch header.width {
-        case 1: try encode(UInt8.self)
-        case 2: try encode(UInt16.self)
-        default: try encode(UInt32.self)
+        try CorpusScan.encode(files, width: header.width, tokenOf: tokenOf, invalidUTF8: invalidUTF8,
+                              progress: { bar.show(done: $0) }) { chunk in
+            checksum.update(chunk)
+            try writer.append(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!),
+                                   count: chunk.count, deallocator: .none))
         }
         bar.finish()
         header.checksum = checksum.hex

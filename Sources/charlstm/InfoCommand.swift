@@ -33,6 +33,7 @@ struct InfoCommand: ParsableCommand {
                 object["history"] = p.history.map { ["step": $0.step, "train_loss": $0.trainLoss, "val_loss": $0.validationLoss] }
             }
             if let o = loaded.optimizer { object["optimizer"] = ["kind": o.kind.rawValue, "step": o.step] }
+            if let parent = loaded.parent { object["parent"] = ["file": parent.file, "sha256": parent.sha256] }
             if let t = loaded.training, let data = try? JSONEncoder().encode(t),
                let training = try? JSONSerialization.jsonObject(with: data) {
                 object["training"] = training
@@ -57,9 +58,13 @@ struct InfoCommand: ParsableCommand {
             let budget = [t.maxEpochs.map { "\($0) epochs" }, t.maxSteps.map { "\($0) steps" }, t.maxMinutes.map { "\($0) min" }]
                 .compactMap { $0 }.joined(separator: ", ")
             lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (decay \(t.learningRateDecay)/epoch), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
-            lines.append("checkpoints   eval every \(t.evaluateEvery) steps, keep \(t.keep), threads \(t.threads)")
+            let evaluated = t.evaluationCharacters.map { "first \($0)" } ?? "all"
+            let hygiene = [t.patience.map { ", patience \($0)" }, t.saveEveryMinutes.map { ", save every \($0) min" }]
+                .compactMap { $0 }.joined()
+            lines.append("checkpoints   eval every \(t.evaluateEvery) steps on the \(evaluated) held-out characters, keep \(t.keep)\(hygiene), threads \(t.threads)")
             lines.append("corpus        \(t.corpus.joined(separator: ", "))")
         }
+        if let parent = loaded.parent { lines.append("parent        \(parent.file) (sha256 \(parent.sha256))") }
         print(lines.joined(separator: "\n"))
     }
 
