@@ -46,7 +46,7 @@ public struct TokenCache {
             }
         }
         let started = Date()
-        try build(path, files: files, identity: identity, invalidUTF8: invalidUTF8)
+        try build(path, files: files, identity: identity, invalidUTF8: invalidUTF8, paths: paths)
         let seconds = Date().timeIntervalSince(started)
         // The data's checksum was computed while writing it: no need to read it all back.
         switch CorpusTokens.open(path, expecting: identity, checkingData: false) {
@@ -64,7 +64,7 @@ public struct TokenCache {
     /// Two passes over the text: count the characters, then encode them with the vocabulary
     /// they make; the header is written last, when the data's checksum is known.
     private func build(_ path: String, files: [CorpusFile], identity: CorpusTokens.Identity,
-                       invalidUTF8: InvalidUTF8Policy) throws {
+                       invalidUTF8: InvalidUTF8Policy, paths: [String]) throws {
         let total = files.reduce(0) { $0 + $1.size }
         var bar = ByteProgress(total: total)
         bar.title = "token cache: reading the corpus (1/2)"
@@ -82,16 +82,27 @@ public struct TokenCache {
         let writer = try AtomicFileWriter(path: path)
         try writer.append(header.encoded())
         var checksum = TokenChecksum()
+        var bytesWritten = 0
         var tokenOf = [UInt32: Int32]()
         for (i, c) in codePoints.enumerated() { tokenOf[c] = Int32(i) }
         bar.title = "token cache: encoding (2/2)"
         try CorpusScan.encode(files, width: header.width, tokenOf: tokenOf, invalidUTF8: invalidUTF8,
                               progress: { bar.show(done: $0) }) { chunk in
             checksum.update(chunk)
+            bytesWritten += chunk.count
             try writer.append(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!),
                                    count: chunk.count, deallocator: .none))
         }
         bar.finish()
+        // A file rewritten while it was read (an editor saving, a script still writing it) gives
+        // tokens that match neither version: drop them and say so.
+        let after = try CorpusScan.identify(paths)
+        if bytesWritten != header.count * header.width || CorpusTokens.Identity(after, replacesInvalidUTF8: identity.replacesInvalidUTF8) != identity {
+            writer.abandon()
+            let changed = zip(files, after).first { $0.0.size != $0.1.size || $0.0.modified != $0.1.modified }?.0.name
+            throw CorpusError.unreadable(path: changed ?? paths.joined(separator: ", "),
+                                         reason: "it changed while it was being read; run again once it is complete")
+        }
         header.checksum = checksum.hex
         // Same length as the placeholder (the checksum has a fixed width), so it overwrites it exactly.
         let bytes = header.encoded()
