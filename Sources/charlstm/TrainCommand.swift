@@ -179,10 +179,11 @@ struct TrainCommand: ParsableCommand {
         }
         let m = parent.model.configuration
         var conflicts = [String]()
-        func check(_ flag: String, _ given: Int?, _ actual: Int) {
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
             if let given, given != actual { conflicts.append("--\(flag) \(given) (the checkpoint has \(actual))") }
         }
-        check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize); check("embedding", embedding, m.embeddingSize)
+        check("cell", cell, m.cell); check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
+        check("embedding", embedding, m.embeddingSize)
         if !conflicts.isEmpty {
             throw UsageError("\(path): cannot fine-tune with " + conflicts.joined(separator: ", ")
                              + "; the architecture comes from the checkpoint: drop these flags")

@@ -67,11 +67,12 @@ final class FineTuneTests: XCTestCase {
     func testFineTune_architectureFlagsThatDisagreeWithTheCheckpointAreRefusedInOneLine() throws {
         let w = try makeBase()
         let result = try w.run(["train", "old.txt", "--init-from", "checkpoints/base", "--run", "tuned", "--hidden", "32",
-                                "--layers", "1", "--embedding", "4"])
+                                "--layers", "1", "--embedding", "4", "--cell", "gru"])
         XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertEqual(result.errorLines.count, 1, result.stderr)
         let message = result.errorLines.first ?? ""
         XCTAssertTrue(message.contains("--hidden 32 (the checkpoint has 16)") && message.contains("--embedding 4 (the checkpoint has 8)")
+                      && message.contains("--cell gru (the checkpoint has lstm)")
                       && !message.contains("--layers"), message)
         XCTAssertEqual(try w.run(["train", "old.txt", "--init-from", "checkpoints/base", "--resume", "checkpoints/base"]).status, 2)
     }
