@@ -47,7 +47,10 @@ public struct BeamSearch {
         var parents = [Int32](repeating: 0, count: max(length, 0) * k)
         var tokens = [Int32](repeating: -1, count: max(length, 0) * k)
         var candidates = Shortlist(capacity: k)
+        // A beam's last characters, newest first, and then its whole end (text before the search
+        // included) as stop strings are matched against it.
         var recent = [Unicode.Scalar](repeating: " ", count: max(stops.longest, 1))
+        let end = TextTail(capacity: max(stops.longest, 1))
         var steps = 0
 
         while steps < length, !finished[0] {
@@ -71,7 +74,7 @@ public struct BeamSearch {
                 state.restore(current[Int(parent)])
                 state.step(token)
                 state.save(into: next[i])
-                // The beam's last characters, newest first, then the text before the search.
+                guard !stops.isEmpty else { nextFinished[i] = false; continue }
                 var known = 0, t = steps, slot = i
                 while known < stops.longest && t >= 0 {
                     recent[known] = generator.vocabulary.scalars[Int(tokens[t * k + slot])]
@@ -79,7 +82,12 @@ public struct BeamSearch {
                     known += 1
                     t -= 1
                 }
-                nextFinished[i] = stops.matchEnd { $0 < known ? recent[$0] : generator.tail.scalar(fromEnd: $0 - known) }
+                end.clear()
+                for before in stride(from: stops.longest - known - 1, through: 0, by: -1) {
+                    if let s = generator.tail.scalar(fromEnd: before) { end.append(s) }
+                }
+                for r in stride(from: known - 1, through: 0, by: -1) { end.append(recent[r]) }
+                nextFinished[i] = stops.matchEnd(of: end)
             }
             swap(&current, &next)
             swap(&scores, &nextScores)

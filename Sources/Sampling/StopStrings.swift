@@ -25,16 +25,16 @@ public struct StopStrings: Equatable, Sendable {
         longest = max(longest, string.unicodeScalars.count)
     }
 
-    /// Whether the text, read backwards by `scalarFromEnd` (0 = its last character, nil before
-    /// its start), ends with one of the strings.
-    public func matchEnd(_ scalarFromEnd: (Int) -> Unicode.Scalar?) -> Bool {
-        reversedScalars.contains { reversed in
-            reversed.indices.allSatisfy { scalarFromEnd($0) == reversed[$0] }
+    /// Whether the text in `tail` ends with one of the strings. (Plain loops, no closures:
+    /// it runs after every character written and must not allocate.)
+    public func matchEnd(of tail: TextTail) -> Bool {
+        for reversed in reversedScalars {
+            var k = 0
+            while k < reversed.count && tail.scalar(fromEnd: k) == reversed[k] { k += 1 }
+            if k == reversed.count { return true }
         }
+        return false
     }
-
-    /// Whether `tail` ends with one of the strings.
-    public func matchEnd(of tail: TextTail) -> Bool { matchEnd { tail.scalar(fromEnd: $0) } }
 
     /// A stop string as typed on a command line, with `\n`, `\t` and `\\` read as a line
     /// break, a tab and a backslash; a failure when it is empty or holds another escape.

@@ -22,7 +22,8 @@ public final class TextGenerator {
     private var random: SeededGenerator
     /// False on a fresh state, when there are no logits to draw from yet.
     private var hasPrediction = false
-    /// The last characters read and written (at least as many as the longest stop string).
+    /// The last characters read and written: as many as the longest stop string, and at least
+    /// 64 so that `recentText` can show a line of context.
     let tail = TextTail(capacity: 64)
     /// Strings that end `continueText` right after they appear.
     public var stops = StopStrings() {

@@ -41,7 +41,8 @@ struct ReplCommand: ParsableCommand {
         /// The prompt option's turn; false when it ended the session (`--prompt :quit`).
         func startingTurn() -> Bool {
             if let promptFileText { session.respond(to: promptFileText); return true }
-            return (sampling.prompt ?? "").isEmpty || session.handle(sampling.prompt!)
+            guard let prompt = sampling.prompt, !prompt.isEmpty else { return true }
+            return session.handle(prompt)
         }
         guard Terminal.stdinIsTerminal else {
             // A script or a pipe: no prompt, no banner, no line editing.

@@ -19,7 +19,7 @@ final class CommandLineFuzzTests: SampledModelTestCase {
          ["layers", "hidden", "embedding", "dropout", "batch", "seq", "lr", "lr-decay", "clip", "epochs", "steps", "minutes",
           "val-fraction", "eval-every", "keep", "seed", "threads"]),
         (["--length": "20", "--seed": "1"], ["generate", "--checkpoint", "checkpoints/tiny"],
-         ["length", "temperature", "top-k", "top-p", "seed", "count"]),
+         ["length", "temperature", "top-k", "top-p", "seed", "count", "beam"]),
         (["--length": "20", "--seed": "1"], ["repl", "--checkpoint", "checkpoints/tiny", "--prompt", "the"],
          ["length", "temperature", "top-k", "top-p", "seed"]),
         ([:], ["eval", "checkpoints/tiny", "words.txt"], ["streams", "window"]),

@@ -131,6 +131,27 @@ final class GenerationChoicesTests: SampledModelTestCase {
         for (arguments, message) in cases { try generate(arguments).assertRefused(saying: message, "\(arguments)") }
     }
 
+    /// `repl --prompt-file`: the file is read as text (a line starting with ':' in it is not a
+    /// command) and continued as the first turn; its problems exit 2 like generate's.
+    func testRepl_promptFileIsTheFirstTurn() throws {
+        try workspace.write("the king\n:quit\nrode", to: "prompt.txt")
+        try workspace.write(":len 7\n\n", to: "input.txt")
+        let run = try workspace.run(["repl", "--checkpoint", "checkpoints/tiny", "--prompt-file", "prompt.txt", "--seed", "1",
+                                     "--length", "25"], shellPrefix: "exec < input.txt")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // The model does not know ':' (the REPL skips it with a note; generate needs --skip-unknown).
+        XCTAssertTrue(run.stderr.contains("':' (U+003A)"), run.stderr)
+        let generated = try workspace.run(["generate", "--checkpoint", "checkpoints/tiny", "--prompt-file", "prompt.txt",
+                                           "--seed", "1", "--length", "25", "--no-prompt", "--skip-unknown"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertTrue(run.stdout.hasPrefix(generated.stdout), "\(run.stdout.debugDescription) after \(generated.stdout.debugDescription)")
+        let rest = run.stdout.dropFirst(generated.stdout.count).drop { $0 == "\n" }
+        XCTAssertTrue(rest.hasPrefix("length 7\n"), run.stdout)
+        try workspace.write(bytes: [0x74, 0xC3], to: "cut.txt")
+        try workspace.run(["repl", "--checkpoint", "checkpoints/tiny", "--prompt-file", "cut.txt"])
+            .assertRefused(saying: "--prompt-file cut.txt: invalid UTF-8 at byte offset 1", "repl --prompt-file cut.txt")
+    }
+
     /// `:stop` in the REPL through a pipe: each answer ends right after the stop string, which
     /// may begin in the previous answer; `:stop off` lifts it.
     func testRepl_stopEndsEachAnswerRightAfterTheStopString() throws {
