@@ -18,7 +18,8 @@ struct GenerateCommand: ParsableCommand {
         nothing is written). --stop ends each sample right after the first occurrence of a \
         stop string. --beam K writes the most likely text instead of a random one: a beam \
         search keeping K candidates, under the model's own probabilities (no temperature, \
-        top-k or top-p); its text appears when the search ends. With --json, each sample \
+        top-k or top-p); its text appears when the search ends (with --stop: the most likely \
+        text that ends with a stop string or has the full length). With --json, each sample \
         comes with its log-probability: the sum, in nats, of log-softmax of the raw logits \
         (the model's own probability at temperature 1, not the tempered one) over the \
         generated characters, given the prompt.
