@@ -8,10 +8,11 @@ load_state_dict(strict=True), runs prompt + produced text through it from a zero
 log-softmax of the raw logits over the produced characters. Both must agree within 1e-3 nats per
 character. The cell type (lstm, gru, rnn) comes from the checkpoint's metadata.
 
-By default the checkpoint is a small 2-layer model that `charlstm train` makes on generated
-text; --checkpoint checks an existing one instead (say checkpoints/bundled/best.safetensors).
+By default the checkpoints are small 2-layer models, one per cell (--cells, default
+lstm,gru,rnn), that `charlstm train` makes on generated text; --checkpoint checks an existing
+one instead (say checkpoints/bundled/best.safetensors).
 Prints the figures; exits 1 on any mismatch.
-Usage: scripts/pytorch_logprob.py [--charlstm PATH] [--checkpoint FILE]
+Usage: scripts/pytorch_logprob.py [--charlstm PATH] [--checkpoint FILE | --cells lstm,gru,rnn]
 """
 
 import argparse
@@ -105,7 +106,8 @@ def generated_text(seed, words):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--charlstm", default=None, help="the binary (default: .build/debug/charlstm)")
-    parser.add_argument("--checkpoint", default=None, help="check this checkpoint file instead of training a small one")
+    parser.add_argument("--checkpoint", default=None, help="check this checkpoint file instead of training small ones")
+    parser.add_argument("--cells", default="lstm,gru,rnn", help="the cells to train small models of (default lstm,gru,rnn)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     binary = os.path.abspath(args.charlstm or os.path.join(root, ".build", "debug", "charlstm"))
@@ -120,43 +122,22 @@ def main():
             sys.exit(f"pytorch_logprob: charlstm {' '.join(arguments)} failed ({result.returncode}): {result.stderr.strip()}")
         return result.stdout
 
+    print(f"PyTorch {torch.__version__}, charlstm {binary}")
+    failures, worst = [], 0.0
     try:
         if args.checkpoint:
-            checkpoint = os.path.abspath(args.checkpoint)
-            prompts = ["ROMEO:", "KING HENRY:\n", ""]
+            checks = [(os.path.abspath(args.checkpoint), ["ROMEO:", "KING HENRY:\n", ""])]
         else:
             with open(os.path.join(folder, "train.txt"), "w", encoding="utf-8") as f:
                 f.write(generated_text(seed=1, words=8000))
-            run("train", "train.txt", "--run", "logprob", "--layers", "2", "--hidden", "32", "--embedding", "12",
-                "--batch", "8", "--seq", "32", "--steps", "150", "--eval-every", "150", "--lr", "0.01", "--seed", "4")
-            checkpoint = os.path.join(folder, "checkpoints", "logprob", "best.safetensors")
-            prompts = ["the king", "ORACLE:\n", ""]
-        model, vocabulary, cell, config = load_model(checkpoint)
-        print(f"PyTorch {torch.__version__}, charlstm {binary}")
-        print(f"checkpoint {checkpoint}: {config['layers']}x{config['hiddenSize']} {cell.upper()}, {len(vocabulary)} characters")
-        modes = [
-            ("sampling T=0.8", ["--seed", "7", "--count", "2"]),
-            ("sampling T=1.3 top-k 5 top-p 0.9", ["--seed", "8", "--temperature", "1.3", "--top-k", "5", "--top-p", "0.9"]),
-            ("greedy (--temperature 0)", ["--temperature", "0"]),
-            ("beam 4", ["--beam", "4"]),
-            ("beam 8", ["--beam", "8"]),
-            ("sampling, --stop ' a'", ["--seed", "9", "--stop", " a", "--count", "2"]),
-            ("beam 8, --stop '\\n'", ["--beam", "8", "--stop", "\\n"]),
-        ]
-        failures, worst = [], 0.0
-        for prompt in prompts:
-            for label, options in modes:
-                out = json.loads(run("generate", "--checkpoint", checkpoint, "--prompt", prompt, "--length", "200",
-                                     "--no-prompt", "--json", *options))
-                for sample, ours in zip(out["samples"], out["log_probabilities"]):
-                    theirs = log_probability(model, vocabulary, prompt, sample)
-                    per_char = abs(ours - theirs) / max(len(sample), 1)
-                    worst = max(worst, per_char)
-                    ok = per_char <= TOLERANCE
-                    print(f"  prompt {prompt!r:14} {label:34} {len(sample):4} chars  charlstm {ours:12.6f}  "
-                          f"pytorch {theirs:12.6f}  |diff|/char {per_char:.1e}  {'ok' if ok else 'FAIL'}")
-                    if not ok:
-                        failures.append(f"{label} from {prompt!r}")
+            checks = []
+            for cell in args.cells.split(","):
+                run("train", "train.txt", "--run", cell, "--cell", cell, "--layers", "2", "--hidden", "32",
+                    "--embedding", "12", "--batch", "8", "--seq", "32", "--steps", "150", "--eval-every", "150",
+                    "--lr", "0.01", "--seed", "4")
+                checks.append((os.path.join(folder, "checkpoints", cell, "best.safetensors"), ["the king", "ORACLE:\n", ""]))
+        for checkpoint, prompts in checks:
+            worst = max(worst, check(run, checkpoint, prompts, failures))
     finally:
         shutil.rmtree(folder)
     if failures:
@@ -164,6 +145,38 @@ def main():
         return 1
     print(f"pytorch_logprob: every reported log-probability agrees within {TOLERANCE} nats/char (worst {worst:.1e})")
     return 0
+
+
+MODES = [
+    ("sampling T=0.8", ["--seed", "7", "--count", "2"]),
+    ("sampling T=1.3 top-k 5 top-p 0.9", ["--seed", "8", "--temperature", "1.3", "--top-k", "5", "--top-p", "0.9"]),
+    ("greedy (--temperature 0)", ["--temperature", "0"]),
+    ("beam 4", ["--beam", "4"]),
+    ("beam 8", ["--beam", "8"]),
+    ("sampling, --stop ' a'", ["--seed", "9", "--stop", " a", "--count", "2"]),
+    ("beam 8, --stop '\\n'", ["--beam", "8", "--stop", "\\n"]),
+]
+
+
+def check(run, checkpoint, prompts, failures):
+    """Every mode from every prompt on one checkpoint; returns the worst difference per character."""
+    model, vocabulary, cell, config = load_model(checkpoint)
+    print(f"checkpoint {checkpoint}: {config['layers']}x{config['hiddenSize']} {cell.upper()}, {len(vocabulary)} characters")
+    worst = 0.0
+    for prompt in prompts:
+        for label, options in MODES:
+            out = json.loads(run("generate", "--checkpoint", checkpoint, "--prompt", prompt, "--length", "200",
+                                 "--no-prompt", "--json", *options))
+            for sample, ours in zip(out["samples"], out["log_probabilities"]):
+                theirs = log_probability(model, vocabulary, prompt, sample)
+                per_char = abs(ours - theirs) / max(len(sample), 1)
+                worst = max(worst, per_char)
+                ok = per_char <= TOLERANCE
+                print(f"  prompt {prompt!r:14} {label:34} {len(sample):4} chars  charlstm {ours:12.6f}  "
+                      f"pytorch {theirs:12.6f}  |diff|/char {per_char:.1e}  {'ok' if ok else 'FAIL'}")
+                if not ok:
+                    failures.append(f"{cell} {label} from {prompt!r}")
+    return worst
 
 
 if __name__ == "__main__":
