@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's batch-1 sampling loop, the yardstick for `charlstm generate`.
 
-The same model as CharLSTM (embedding -> nn.LSTM -> nn.Linear) and the same loop: feed one
+The same model as CharLSTM (embedding -> nn.LSTM, nn.GRU or nn.RNN -> nn.Linear) and the same loop: feed one
 character, softmax(logits / T), draw the next character with torch.multinomial, repeat.
 With --checkpoint it loads a CharLSTM checkpoint's weights (PyTorch's own state-dict names,
 so strict loading works); otherwise the weights are random. Prints one line: chars/s.
@@ -13,15 +13,19 @@ import torch
 from torch import nn
 
 
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
 class CharModel(nn.Module):
-    def __init__(self, vocab, embedding, hidden, layers):
+    def __init__(self, vocab, embedding, hidden, layers, cell):
         super().__init__()
+        self.cell = cell
         self.embedding = nn.Embedding(vocab, embedding)
-        self.lstm = nn.LSTM(embedding, hidden, layers, batch_first=True)
+        setattr(self, cell, CELLS[cell](embedding, hidden, layers, batch_first=True))  # lstm.*, gru.*, rnn.*
         self.decoder = nn.Linear(hidden, vocab)
 
     def forward(self, token, state):
-        output, state = self.lstm(self.embedding(token), state)
+        output, state = getattr(self, self.cell)(self.embedding(token), state)
         return self.decoder(output[:, -1]), state
 
 
@@ -35,11 +39,12 @@ def main():
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpoint", help="a CharLSTM .safetensors checkpoint to load")
+    parser.add_argument("--cell", choices=sorted(CELLS), default="lstm")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = CharModel(args.vocab, args.embedding, args.hidden, args.layers)
+    model = CharModel(args.vocab, args.embedding, args.hidden, args.layers, args.cell)
     if args.checkpoint:
         from safetensors.torch import load_file
         weights = {k: v for k, v in load_file(args.checkpoint).items() if not k.startswith("optimizer.")}
@@ -57,7 +62,7 @@ def main():
             logits, state = model(token, state)
             token = torch.multinomial(torch.softmax(logits / args.temperature, -1), 1)
         elapsed = time.perf_counter() - start
-    print(f"pytorch {args.layers}x{args.hidden} emb {args.embedding} vocab {args.vocab}: "
+    print(f"pytorch {args.cell} {args.layers}x{args.hidden} emb {args.embedding} vocab {args.vocab}: "
           f"{args.length / elapsed:.0f} chars/s ({args.length} chars in {elapsed:.2f} s, {args.threads} threads)")
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Batch-1 sampling speed: `charlstm generate` against PyTorch's Python loop over the same
 # weights, in the same session, for the S (2×128) and M (2×512) models (embedding 64,
-# vocabulary 65 as in tiny Shakespeare). Prints chars/s for each and the ratio.
+# vocabulary 65 as in tiny Shakespeare). Prints chars/s for each and the ratio. A suffix
+# picks the cell (default LSTM): S-gru, M-rnn.
 #
-#   Benchmarks/sampling.sh [S|M ...]        (default: S M)
+#   Benchmarks/sampling.sh [S|M|S-gru|S-rnn|M-gru|M-rnn ...]        (default: S M)
 #
 # Both sides time only their sampling loop (loading excluded) at temperature 1. PyTorch runs
 # on 2 threads and on 1; charlstm picks its own (1 for S; for M, one per idle core).
@@ -35,12 +36,14 @@ print(lib.openblas_get_corename().decode())')"
 configurations=("$@")
 [ ${#configurations[@]} -gt 0 ] || configurations=(S M)
 for name in "${configurations[@]}"; do
-  case "$name" in
+  cell=lstm
+  case "$name" in *-*) cell=${name#*-} ;; esac
+  case "${name%%-*}" in
     S) hidden=128; ours_length=1000000; torch_length=3000 ;;
     M) hidden=512; ours_length=30000; torch_length=500 ;;
-    *) echo "unknown configuration $name (S or M)" >&2; exit 2 ;;
+    *) echo "unknown configuration $name (S or M, optionally -gru or -rnn)" >&2; exit 2 ;;
   esac
-  (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$name" --layers 2 --hidden "$hidden" --embedding 64 \
+  (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$name" --cell "$cell" --layers 2 --hidden "$hidden" --embedding 64 \
     --batch 4 --seq 16 --steps 1 --eval-every 1 >/dev/null 2>&1)
   checkpoint="$work/checkpoints/$name/best.safetensors"
   # One run gives both figures: the rate charlstm reports and the peak memory of the process.
@@ -54,9 +57,9 @@ PY
 )
   # PyTorch on 2 threads (the reference setting) and on 1: on a busy machine its 2-thread loop
   # collapses, so the ratio is taken against whichever of the two is faster.
-  torch2=$("${clean_env[@]}" python3 Benchmarks/pytorch_sampling.py --checkpoint "$checkpoint" --hidden "$hidden" \
+  torch2=$("${clean_env[@]}" python3 Benchmarks/pytorch_sampling.py --checkpoint "$checkpoint" --cell "$cell" --hidden "$hidden" \
     --length "$torch_length" --threads 2 | sed -n 's/.*: \([0-9]*\) chars\/s.*/\1/p')
-  torch1=$("${clean_env[@]}" python3 Benchmarks/pytorch_sampling.py --checkpoint "$checkpoint" --hidden "$hidden" \
+  torch1=$("${clean_env[@]}" python3 Benchmarks/pytorch_sampling.py --checkpoint "$checkpoint" --cell "$cell" --hidden "$hidden" \
     --length "$torch_length" --threads 1 | sed -n 's/.*: \([0-9]*\) chars\/s.*/\1/p')
   printf '%s 2x%-4s charlstm %6s chars/s (%s chars, peak %s MiB)   pytorch %5s chars/s on 2 threads, %5s on 1   ratio %.1fx\n' \
     "$name" "$hidden" "$ours" "$ours_length" "$peak" "$torch2" "$torch1" "$(python3 -c "print($ours / max($torch2, $torch1))")"
