@@ -31,9 +31,10 @@ public enum ActivationPage {
             "levels": ActivationTrace.levelCount, "guesses": trace.guesses.count, "tokenBytes": tokenBytes,
             "quantities": trace.quantities.map { q -> [String: Any] in
                 let range = ActivationTrace.displayRange(q)
-                return ["name": q.rawValue, "label": q.label, "low": range.lowerBound, "high": range.upperBound,
-                        "tanh": q == .cell]
+                return ["name": q.rawValue, "label": q.label, "low": range.lowerBound, "high": range.upperBound]
             },
+            // Per series (layer, quantity, unit), to 4 significant digits: 1 but for cell states.
+            "scales": trace.scales.map { Double(String(format: "%.4g", $0)) ?? 1 },
             "findings": findings.map { f -> [String: Any] in
                 ["property": f.property.rawValue, "label": f.property.label, "layer": f.layer,
                  "quantity": f.quantity.rawValue, "unit": f.unit, "r": (f.correlation * 1e4).rounded() / 1e4]
@@ -47,11 +48,12 @@ public enum ActivationPage {
         page += "<title>\(Markup.escape("CharLSTM inspect: " + title))</title>\n<style>\n\(style)</style>\n</head>\n<body>\n"
         page += "<h1>What the model does inside</h1>\n<p class=\"note\">\(Markup.escape(title))</p>\n"
         page += controls
-        page += "<div id=\"text\"></div>\n<div id=\"tip\" hidden></div>\n"
+        page += "<div id=\"layout\">\n<div id=\"text\"></div>\n<aside>\n"
         page += "<h2>Units that track the text</h2>\n<p class=\"note\">Pearson correlation over the text of each unit's value after a character with a property of the text up to it; click one to colour the text by it.</p>\n<div id=\"findings\"></div>\n"
         page += "<h2>Gate saturation</h2>\n<p class=\"note\">One dot per unit and gate: the fraction of characters after which the gate is below 0.1 (nearly shut) against the fraction above 0.9 (nearly open). Gates named as in the project notes, PyTorch's letters in brackets.</p>\n"
         page += SaturationPlot.svg(trace.saturation)
         page += saturationTable(trace.saturation)
+        page += "</aside>\n</div>\n<div id=\"tip\" hidden></div>\n"
         page += "<script type=\"application/json\" id=\"meta\">\(json)</script>\n"
         page += "<script type=\"application/octet-stream\" id=\"data\">\(data)</script>\n"
         page += "<script>\n\(script)</script>\n</body>\n</html>\n"
@@ -93,14 +95,18 @@ public enum ActivationPage {
 
     static var style: String {
         """
-        body{font-family:sans-serif;margin:1.2em;color:#222;max-width:70em}
-        h1{font-size:1.3em;margin:0}h2{font-size:1.1em;margin-top:1.4em}
+        body{font-family:sans-serif;margin:1.2em;color:#222}
+        h1{font-size:1.3em;margin:0}h2{font-size:1.1em;margin:1em 0 .3em}
+        #layout{display:grid;grid-template-columns:minmax(0,1fr) minmax(20em,34em);gap:2em;align-items:start}
+        aside{position:sticky;top:3.2em;max-height:calc(100vh - 3.6em);overflow:auto}
+        aside svg{max-width:100%;height:auto}
+        @media (max-width:60em){#layout{grid-template-columns:minmax(0,1fr)}aside{position:static;max-height:none}}
         .note{color:#555;font-size:.9em;margin:.3em 0}
         #controls{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd}
         #controls label{margin-right:1em}#unit{width:5em}#status{margin-left:1em;color:#555}
         #text{font-family:monospace;white-space:pre-wrap;line-height:1.35;font-size:13px;margin-top:.6em}
         #tip{position:fixed;background:#fff;border:1px solid #888;padding:.4em .6em;font-size:12px;pointer-events:none;box-shadow:2px 2px 6px #0003}
-        #tip td{padding:0 .4em}#findings{display:flex;flex-wrap:wrap;gap:1.5em}
+        #tip td{padding:0 .4em}#findings{display:flex;flex-wrap:wrap;gap:.4em 1.5em}
         #findings ol{margin:.2em 0;padding-left:1.6em}#findings button{font:inherit;font-size:12px;cursor:pointer;background:none;border:none;color:#1f5fa8;padding:0;text-align:left}
         #findings button:hover{text-decoration:underline}
         .saturation{border-collapse:collapse;font-size:12px;margin-top:.5em}.saturation td,.saturation th{border:1px solid #ccc;padding:.1em .6em}
@@ -174,9 +180,10 @@ public enum ActivationPage {
           hash = Math.imul(hash ^ level, 16777619) >>> 0;
         }
         const quantity = meta.quantities[qi];
+        const scale = meta.scales[(selection.layer * q + qi) * h + selection.unit];
         document.getElementById("scale").innerHTML =
-          `<span class="swatch v0"></span> ${quantity.tanh ? "tanh c = " : ""}${quantity.low} … ` +
-          `<span class="swatch v${meta.levels - 1}"></span> ${quantity.high}`;
+          `<span class="swatch v0"></span> ${+(quantity.low * scale).toPrecision(3)} … ` +
+          `<span class="swatch v${meta.levels - 1}"></span> ${+(quantity.high * scale).toPrecision(3)}`;
         const root = document.documentElement;
         root.dataset.selection = describe(selection);
         root.dataset.colours = hash.toString(16);
@@ -202,15 +209,15 @@ public enum ActivationPage {
         if (t === undefined) { tip.hidden = true; return; }
         const quantity = meta.quantities.find(x => x.name === current.quantity);
         const qi = meta.quantities.indexOf(quantity);
-        const level = levels[((current.layer * q + qi) * h + current.unit) * n + t];
-        const value = quantity.low + (quantity.high - quantity.low) * level / (meta.levels - 1);
+        const series = (current.layer * q + qi) * h + current.unit, level = levels[series * n + t];
+        const value = (quantity.low + (quantity.high - quantity.low) * level / (meta.levels - 1)) * meta.scales[series];
         let rows = "";
         for (let r = 0; r < k; r++) {
           const p = bytes[probabilityStart + t * k + r] / 255;
           rows += `<tr><td>${visible(meta.vocabulary[guessToken(t, r)]).replace(/&/g, "&amp;").replace(/</g, "&lt;")}</td><td>${(100 * p).toFixed(1)}%</td></tr>`;
         }
         tip.innerHTML = `after character ${t} (${visible(characters[t]).replace(/&/g, "&amp;").replace(/</g, "&lt;")}): ` +
-          `${quantity.tanh ? "tanh c" : "value"} ≈ ${value.toFixed(2)}<br>next character:<table>${rows}</table>`;
+          `${quantity.name} ≈ ${value.toPrecision(2)}<br>next character:<table>${rows}</table>`;
         tip.hidden = false;
         tip.style.left = Math.min(event.clientX + 14, window.innerWidth - 220) + "px";
         tip.style.top = Math.min(event.clientY + 14, window.innerHeight - 160) + "px";

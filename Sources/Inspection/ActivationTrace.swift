@@ -13,8 +13,13 @@ public final class ActivationTrace {
     /// Characters read.
     public let length: Int
     /// Series-major display levels, 0…`levelCount`−1: element s·length + t is series
-    /// s = (layer·Q + quantity index)·H + unit after character t, scaled by `displayRange`.
+    /// s = (layer·Q + quantity index)·H + unit after character t, over `displayRange(q)` of
+    /// the value divided by the series' `scales` entry.
     public let levels: [UInt8]
+    /// Per series: what its values were divided by before quantising. 1, except for the cell
+    /// state, which has no fixed range: its largest magnitude over the text, so every cell
+    /// uses the whole colour scale (through tanh, the long-memory cells would be saturated).
+    public let scales: [Float]
     public let guesses: NextCharacterGuesses
     public let saturation: [GateSaturation]
     private let correlations: CorrelationAccumulator
@@ -39,9 +44,12 @@ public final class ActivationTrace {
         let propertyValues = TextProperty.allCases.map { $0.values(of: text) }
         var accumulator = CorrelationAccumulator(seriesCount: seriesCount, propertyCount: propertyValues.count)
         var levels = [UInt8](repeating: 0, count: seriesCount * n)
+        // 1, or for cell states their largest magnitude so far (from 0).
+        var scales = (0..<seriesCount).map { s -> Float in quantities[(s / h) % quantities.count] == .cell ? 0 : 1 }
+        // Cell states wait here, series-major like `levels`, until their scales are known.
+        var unscaled = [Float](repeating: 0, count: quantities.contains(.cell) ? seriesCount * n : 0)
         var guesses = NextCharacterGuesses(count: min(guessCount, c.vocabularySize))
         var below = [Int](repeating: 0, count: seriesCount), above = below
-        let top = Float(Self.levelCount - 1)
         var y = [Double](repeating: 0, count: propertyValues.count)
 
         for t in 0..<n {
@@ -51,13 +59,17 @@ public final class ActivationTrace {
                 for (qi, q) in quantities.enumerated() {
                     let values = state.quantity(q, layer: l), first = (l * quantities.count + qi) * h
                     accumulator.add(values, firstSeries: first, properties: y)
-                    let range = Self.displayRange(q)
                     for (unit, value) in values.enumerated() {
-                        let shown = (Self.displayed(value, q) - range.lowerBound) / (range.upperBound - range.lowerBound)
-                        levels[(first + unit) * n + t] = UInt8(max(0, min(top, (shown * top).rounded())))
+                        let s = first + unit
+                        if q == .cell {
+                            unscaled[s * n + t] = value
+                            scales[s] = max(scales[s], abs(value))
+                        } else {
+                            levels[s * n + t] = Self.level(value, q)
+                        }
                         if q.isGate {
-                            if value < GateSaturation.low { below[first + unit] += 1 }
-                            if value > GateSaturation.high { above[first + unit] += 1 }
+                            if value < GateSaturation.low { below[s] += 1 }
+                            if value > GateSaturation.high { above[s] += 1 }
                         }
                     }
                 }
@@ -65,6 +77,15 @@ public final class ActivationTrace {
             accumulator.finishStep(properties: y)
             guesses.append(logits: UnsafeBufferPointer(start: state.logits.pointer, count: c.vocabularySize))
         }
+        if let qi = quantities.firstIndex(of: .cell) {
+            for l in 0..<c.layers {
+                for s in (l * quantities.count + qi) * h ..< (l * quantities.count + qi + 1) * h {
+                    scales[s] = max(scales[s], .leastNormalMagnitude)
+                    for t in 0..<n { levels[s * n + t] = Self.level(unscaled[s * n + t] / scales[s], .cell) }
+                }
+            }
+        }
+        self.scales = scales
         self.levels = levels
         self.guesses = guesses
         correlations = accumulator
@@ -77,12 +98,15 @@ public final class ActivationTrace {
         }
     }
 
-    /// The range a quantity is coloured over: gates 0…1, everything else −1…1.
+    /// The range a quantity is coloured over: gates 0…1, everything else −1…1 (the cell state
+    /// after dividing by its scale).
     public static func displayRange(_ q: CellQuantity) -> ClosedRange<Float> { q.isGate ? 0...1 : -1...1 }
 
-    /// The value shown for a quantity: the cell state through tanh (as the hidden state sees
-    /// it, and as Karpathy et al. colour it), anything else as it is.
-    public static func displayed(_ value: Float, _ q: CellQuantity) -> Float { q == .cell ? tanh(value) : value }
+    private static func level(_ value: Float, _ q: CellQuantity) -> UInt8 {
+        let range = displayRange(q), top = Float(levelCount - 1)
+        let position = (value - range.lowerBound) / (range.upperBound - range.lowerBound)
+        return UInt8(max(0, min(top, (position * top).rounded())))
+    }
 
     /// For each property that varies over the text, the `count` series that correlate with it most strongly (by |r|),
     /// strongest first.

@@ -5,7 +5,7 @@ extension CellQuantity {
     public var label: String {
         switch self {
         case .hidden: return "hidden state h"
-        case .cell: return "cell state c (shown as tanh c)"
+        case .cell: return "cell state c"
         case .keep: return "keep gate (PyTorch f)"
         case .write: return "write gate (PyTorch i)"
         case .read: return "read gate (PyTorch o)"

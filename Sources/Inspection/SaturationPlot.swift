@@ -8,9 +8,10 @@ enum SaturationPlot {
     static func svg(_ saturation: [GateSaturation]) -> String {
         let layers = Array(Set(saturation.map(\.layer))).sorted()
         let gates = saturation.reduce(into: [String]()) { if !$0.contains($1.gate.shortLabel) { $0.append($1.gate.shortLabel) } }
-        let panel = 230.0, margin = 42.0, gap = 24.0, legend = 22.0
+        let panel = 230.0, margin = 42.0, gap = 48.0, legend = 22.0
         let width = margin + Double(layers.count) * (panel + gap), height = panel + margin + 34 + legend
-        var s = String(format: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n", width, height)
+        var s = String(format: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
+                       width, height, width, height)
         for (g, name) in gates.enumerated() {
             s += String(format: "<circle cx=\"%.0f\" cy=\"12\" r=\"4\" fill=\"%@\"/><text x=\"%.0f\" y=\"16\">%@</text>\n",
                         margin + Double(g) * 110, Markup.palette[g], margin + Double(g) * 110 + 8, Markup.escape(name))

@@ -37,7 +37,7 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Characters of the text the page and the findings cover (default 20000).") var chars: Int = 20000
     @Option(help: "Units listed per property (default 10).") var top: Int = 10
     @Option(name: .customLong("max-distance"), help: "Largest k of the gradient flow (default 200).") var maxDistance: Int = 200
-    @Option(help: "Positions the gradient flow is averaged over (default 64).") var positions: Int = 64
+    @Option(help: "Positions the gradient flow is averaged over (default 128).") var positions: Int = 128
     @Option(help: "Characters each gradient-flow window reads before it (default 100).") var warmup: Int = 100
     @Flag(name: .customLong("skip-unknown"), help: "Drop characters the model does not know (with a warning) instead of stopping.")
     var skipUnknown = false
