@@ -38,6 +38,44 @@ final class CheckpointFormatTests: XCTestCase {
         XCTAssertEqual(restored.encoded(), CheckpointSample.bytes, "re-encoding a restored checkpoint changes its bytes")
     }
 
+    /// A GRU or RNN checkpoint reads back as it was, under `nn.GRU`'s / `nn.RNN`'s names, with
+    /// only h in its carried state.
+    func testCheckpoint_roundTripKeepsTheCellItsTensorsAndItsCarriedState() throws {
+        for (cell, rows) in [(CellKind.gru, 3 * 6), (.rnn, 6)] {
+            let original = CheckpointSample.make(cell: cell)
+            try original.write(to: file("\(cell).safetensors"))
+            let restored = try Checkpoint.read(from: file("\(cell).safetensors"))
+            XCTAssertEqual(restored.model.configuration.cell, cell)
+            XCTAssertEqual(restored.model.configuration, original.model.configuration)
+            XCTAssertEqual(Array(restored.model.parameters.pointer, count: original.model.parameterCount),
+                           Array(original.model.parameters.pointer, count: original.model.parameterCount))
+            XCTAssertEqual(restored.carriedState, original.carriedState)
+            XCTAssertEqual(restored.carriedState.keys.sorted(), ["h_l0", "h_l1"])
+            let contents = try SafeTensors.decode(original.encoded())
+            XCTAssertEqual(contents.tensors["\(cell).weight_ih_l0"]?.shape, [rows, 4])
+            XCTAssertEqual(contents.tensors["\(cell).weight_hh_l1"]?.shape, [rows, 6])
+            XCTAssertEqual(contents.tensors["optimizer.exp_avg.\(cell).bias_hh_l1"]?.shape, [rows])
+            XCTAssertEqual(restored.encoded(), original.encoded())
+        }
+    }
+
+    /// The cell comes from the model metadata: a file without one holds an LSTM (as every file
+    /// written before the other cells existed); an unknown cell, or LSTM tensors labelled as
+    /// another cell, are refused.
+    func testCheckpointReader_takesTheCellFromTheMetadata() throws {
+        let model = try XCTUnwrap(try SafeTensors.decode(CheckpointSample.bytes).metadata["model"])
+        var fields = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(model.utf8)) as? [String: Any])
+        func withCell(_ cell: String?) throws -> Data {
+            fields["cell"] = cell
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+            return try rewritingHeader(dropChecksum: true, setMetadata("model", json))
+        }
+        try withCell(nil).write(to: URL(fileURLWithPath: file("old.safetensors")))
+        XCTAssertEqual(try Checkpoint.read(from: file("old.safetensors")).model.configuration.cell, .lstm)
+        try assertRefused(try withCell("transformer"), "holds a transformer model, which this build cannot run (it runs lstm, gru, rnn)")
+        try assertRefused(try withCell("gru"), "tensor gru.weight_ih_l0 is missing")
+    }
+
     func testCheckpoint_isPlainSafetensorsWithPyTorchStateDictNames() throws {
         let bytes = CheckpointSample.bytes
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }

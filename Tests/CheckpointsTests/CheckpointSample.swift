@@ -8,10 +8,10 @@ import Tokenization
 /// of the format: every kind of tensor (weights, Adam moments, carried state) and every
 /// metadata field is present.
 enum CheckpointSample {
-    static func make(layers: Int = 2, hidden: Int = 6, seed: UInt64 = 1) -> Checkpoint {
+    static func make(layers: Int = 2, hidden: Int = 6, seed: UInt64 = 1, cell: CellKind = .lstm) -> Checkpoint {
         let vocabulary = Vocabulary(building: "hello, wörld\n".unicodeScalars)
         let configuration = ModelConfiguration(vocabularySize: vocabulary.count, embeddingSize: 4, hiddenSize: hidden,
-                                               layers: layers, dropout: 0.25)
+                                               layers: layers, dropout: 0.25, cell: cell)
         let model = CharModel(configuration: configuration, seed: seed)
         var rng = SeededGenerator(seed: seed &+ 100)
         let moments = Dictionary(uniqueKeysWithValues: OptimizerKind.adam.momentNames.map { name in
@@ -29,7 +29,7 @@ enum CheckpointSample {
                                         history: [Evaluation(step: 10, trainLoss: 2.8, validationLoss: 2.5)])
         var carried = [String: [Float]]()
         for l in 0..<layers {
-            for kind in ["h", "c"] { carried["\(kind)_l\(l)"] = (0..<3 * hidden).map { _ in rng.nextGaussian() } }
+            for kind in cell.stateNames { carried["\(kind)_l\(l)"] = (0..<3 * hidden).map { _ in rng.nextGaussian() } }
         }
         return Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: training,
                           position: position, carriedState: carried, carriedStateShape: [3, hidden])
