@@ -51,8 +51,12 @@ public enum ActivationPage {
         page += "<div id=\"layout\">\n<div id=\"text\"></div>\n<aside>\n"
         page += "<h2>Units that track the text</h2>\n<p class=\"note\">Pearson correlation over the text of each unit's value after a character with a property of the text up to it; click one to colour the text by it.</p>\n<div id=\"findings\"></div>\n"
         page += "<h2>Gate saturation</h2>\n<p class=\"note\">One dot per unit and gate: the fraction of characters after which the gate is below 0.1 (nearly shut) against the fraction above 0.9 (nearly open). Gates named as in the project notes, PyTorch's letters in brackets.</p>\n"
-        page += SaturationPlot.svg(trace.saturation)
-        page += saturationTable(trace.saturation)
+        if trace.saturation.isEmpty {
+            page += "<p>This cell has no gates.</p>\n"
+        } else {
+            page += SaturationPlot.svg(trace.saturation)
+            page += saturationTable(trace.saturation)
+        }
         page += "</aside>\n</div>\n<div id=\"tip\" hidden></div>\n"
         page += "<script type=\"application/json\" id=\"meta\">\(json)</script>\n"
         page += "<script type=\"application/octet-stream\" id=\"data\">\(data)</script>\n"
