@@ -52,6 +52,7 @@ public final class ReplSession {
             pick(picked)
         case .reset:
             generator.reset()
+            lastChoices.removeAll()
             say("state reset")
         case .load(let argument):
             load(argument)
