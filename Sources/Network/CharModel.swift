@@ -1,7 +1,8 @@
 import Kernels
 
-/// A character model: embedding → stacked recurrent layers (LSTM, GRU or RNN) → linear decoder, with all parameters in one
-/// flat buffer described by `layout` (PyTorch's state-dict names and shapes).
+/// A character model: embedding → stacked recurrent layers (LSTM, GRU or RNN) → linear
+/// decoder, with all parameters in one flat buffer described by `layout` (PyTorch's
+/// state-dict names and shapes).
 public final class CharModel {
     public let configuration: ModelConfiguration
     public let layout: ParameterLayout

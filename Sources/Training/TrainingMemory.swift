@@ -49,7 +49,7 @@ public enum TrainingMemory {
     /// activations of one micro-batch (evaluation borrows the training network).
     public static func estimatedBytes(model c: ModelConfiguration, batch: Int, sequenceLength: Int) -> Double {
         let weightFloats = 4 * Double(ParameterLayout(c).totalCount)
-        let packed = 4 * Double(c.hiddenSize) * Double(c.hiddenSize)
+        let packed = Double(c.cell.gateCount) * Double(c.hiddenSize) * Double(c.hiddenSize)
         let slices = Double(microBatches(model: c, batch: batch, sequenceLength: sequenceLength))
         let rows = Double(batch) * Double(sequenceLength) / slices
         return 4 * (weightFloats + packed) + rows * activationBytesPerRow(model: c)
