@@ -199,7 +199,8 @@ struct TrainCommand: ParsableCommand {
             throw UsageError("cannot fine-tune \(path) on this corpus: \(error.description); pass --extend-vocab to add them to the model")
         }
         if !split.addedCharacters.isEmpty {
-            reporter.noteOnStart("vocabulary extended by \(split.addedCharacters.count) characters: "
+            let count = split.addedCharacters.count
+            reporter.noteOnStart("vocabulary extended by \(count) character\(count == 1 ? "" : "s"): "
                           + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
         }
         let name = runName ?? Self.defaultRunName()
