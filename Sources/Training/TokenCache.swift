@@ -46,7 +46,12 @@ public struct TokenCache {
             }
         }
         let started = Date()
-        try build(path, files: files, identity: identity, invalidUTF8: invalidUTF8, paths: paths)
+        do {
+            try build(path, files: files, identity: identity, invalidUTF8: invalidUTF8, paths: paths)
+        } catch FileWriteError.cannotWrite(let file, let reason) {
+            // A full disk or a read-only folder: the token file can go elsewhere.
+            throw FileWriteError.cannotWrite(path: file, reason: reason + "; put the token cache elsewhere with --cache-dir DIR or $\(Self.environmentVariable)")
+        }
         let seconds = Date().timeIntervalSince(started)
         // The data's checksum was computed while writing it: no need to read it all back.
         switch CorpusTokens.open(path, expecting: identity, checkingData: false) {
@@ -74,7 +79,7 @@ public struct TokenCache {
         guard !codePoints.isEmpty else { throw CorpusError.empty(paths: files.map(\.name)) }
         // Only now: a corpus that is refused (invalid UTF-8, empty) leaves no folder behind.
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw FileWriteError.cannotWrite(path: folder, reason: "cannot create the token cache folder; choose another with --cache-dir")
+            throw FileWriteError.cannotWrite(path: folder, reason: "cannot create the token cache folder")
         }
         var header = CorpusTokens.Header(identity: identity, width: CorpusTokens.width(forCharacters: codePoints.count),
                                          count: counts.values.reduce(0, +),

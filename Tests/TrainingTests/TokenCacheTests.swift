@@ -84,6 +84,13 @@ final class TokenCacheTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cacheFile)), intact)
     }
 
+    func testTokenCache_aFolderThatCannotBeWrittenIsReportedWithWhereElseToPutIt() throws {
+        let path = try write("some text\n", to: "a.txt")
+        XCTAssertThrowsError(try TokenCache(folder: "/proc/no-cache-here").open([path], invalidUTF8: .fail) { _ in }) { error in
+            XCTAssertTrue("\(error)".hasPrefix("/proc/no-cache-here: cannot write it") && "\(error)".contains("--cache-dir"), "\(error)")
+        }
+    }
+
     func testTokenCache_largeVocabulariesUseTwoAndFourByteTokensThatRoundTrip() throws {
         // 300 characters (two bytes each), then 70,000 (beyond UInt16: four bytes each).
         for (distinct, width) in [(300, 2), (70_000, 4)] {
