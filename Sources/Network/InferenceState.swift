@@ -38,6 +38,9 @@ public final class InferenceState {
     private let gates: [FloatBuffer]
     /// The decoder's output for the last step, V floats.
     public let logits: FloatBuffer
+    /// When set, every step is timed by it and runs on the thread count it finds fastest (the
+    /// results do not depend on it). Nil: steps run on whatever `BLAS.threads` is.
+    public var threadTuner: ThreadTuner?
     /// The cell kernels add a bias; here the bias sums are already in `gates`, so they add zeros.
     private let zeros: FloatBuffer
     private let inputSizes: [Int]
@@ -173,6 +176,8 @@ public final class InferenceState {
     /// Feeds one character; afterwards `logits` scores every possible next character.
     /// Pass `computeLogits: false` while priming with a prompt to skip the decoder.
     public func step(_ token: Int32, computeLogits: Bool = true) {
+        threadTuner?.stepStarting()
+        defer { threadTuner?.stepFinished() }
         let c = model.configuration, p = model.parameters.pointer
         let h = c.hiddenSize, width = gates[0].count
         if inputTable == nil {

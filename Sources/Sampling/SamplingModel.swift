@@ -13,32 +13,22 @@ public struct SamplingModel {
         checkpoint = try Checkpoint.read(from: path)
     }
 
-    /// A generator over this model. It also sets the BLAS thread count for its batch-1 steps.
+    /// A generator over this model. A large model's steps run on the thread count that a
+    /// `ThreadTuner` finds fastest as they go; a small one's on one thread.
     public func generator(settings: SamplingSettings, seed: UInt64) -> TextGenerator {
-        BLAS.threads = Self.threads(parameters: checkpoint.model.parameterCount)
-        return TextGenerator(model: checkpoint.model, vocabulary: checkpoint.vocabulary, settings: settings, seed: seed)
+        let generator = TextGenerator(model: checkpoint.model, vocabulary: checkpoint.vocabulary, settings: settings, seed: seed)
+        BLAS.threads = 1
+        if checkpoint.model.parameterCount >= Self.multithreadedFrom,
+           let candidates = ThreadTuner.candidates(cores: ProcessInfo.processInfo.activeProcessorCount) {
+            generator.state.threadTuner = ThreadTuner(candidates: candidates)
+        }
+        return generator
     }
 
-    /// Threads for one sampling step. The matrix–vector products of a small model run fastest
-    /// on one thread (splitting costs more than it saves). A large one gains from more cores,
-    /// but only from idle ones: each product waits for its slowest thread, so on a busy
-    /// machine threads lose (2×512 on 2 cores at load 6: 1 thread ~1,500 chars/s, 2 threads
-    /// ~950). So: one thread per core left idle by the 1-minute load average, at least one.
-    /// The text does not depend on this: BLAS splits the products by output rows.
-    public static func threads(parameters: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                               load: Double = currentLoad()) -> Int {
-        guard parameters >= multithreadedFrom else { return 1 }
-        return max(1, min(cores, cores - Int(load.rounded())))
-    }
-
-    /// Parameters from which one sampling step is worth splitting across threads.
+    /// Parameters from which one sampling step may be worth splitting across threads. Below it
+    /// a step takes microseconds and one thread always wins (waking a second costs more than
+    /// it saves), so it is not even tried.
     public static let multithreadedFrom = 1 << 20
-
-    /// The 1-minute load average (0 where the system does not say).
-    public static func currentLoad() -> Double {
-        var load = [0.0]
-        return getloadavg(&load, 1) == 1 ? load[0] : 0
-    }
 
     /// "2×128 LSTM, 65 characters, step 5000, best val 1.4523"
     public var summary: String {

@@ -2,7 +2,7 @@ import XCTest
 import Foundation
 import Kernels
 import Network
-import Sampling
+@testable import Sampling
 import Tokenization
 
 final class TextGeneratorTests: XCTestCase {
@@ -85,26 +85,26 @@ final class TextGeneratorTests: XCTestCase {
 final class SamplingThreadsTests: XCTestCase {
     override func tearDown() { BLAS.threads = 1 }
 
-    /// The thread count is chosen from the machine's load, so it must not change the text.
+    /// The thread count changes while text is written (a `ThreadTuner` times the candidates),
+    /// so it must not change the text: fixed 1 or 2 threads, or switching every few steps.
     func testTextGenerator_threadCountDoesNotChangeTheText() {
         let vocabulary = Vocabulary(building: "abcdefghijklmnopqrstuvwxyz .,\n".unicodeScalars)
         let configuration = ModelConfiguration(vocabularySize: vocabulary.count, embeddingSize: 16, hiddenSize: 160, layers: 2)
         let model = CharModel(configuration: configuration, seed: 3)
-        func text(threads: Int) -> String {
+        func text(threads: Int, tuner: ThreadTuner? = nil) -> String {
             BLAS.threads = threads
             let generator = TextGenerator(model: model, vocabulary: vocabulary, settings: SamplingSettings(temperature: 1), seed: 4)
+            generator.state.threadTuner = tuner
             var out = String.UnicodeScalarView()
             generator.continueText(count: 300) { out.append($0); return true }
             return String(out)
         }
-        XCTAssertEqual(text(threads: 2), text(threads: 1))
-    }
-
-    func testSamplingModel_threadsOnlyForLargeModelsAndIdleCores() {
-        XCTAssertEqual(SamplingModel.threads(parameters: 240_000, cores: 8, load: 0), 1)
-        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 0.2), 2)
-        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 1.1), 1)
-        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 2, load: 6.5), 1)
-        XCTAssertEqual(SamplingModel.threads(parameters: 3_300_000, cores: 8, load: 3), 5)
+        let single = text(threads: 1)
+        XCTAssertEqual(text(threads: 2), single)
+        var switches = 0
+        let tuner = ThreadTuner(candidates: [2, 1], trialSteps: 2, settledSteps: 3, warmupSteps: 1,
+                                setThreads: { BLAS.threads = $0; switches += 1 })
+        XCTAssertEqual(text(threads: 1, tuner: tuner), single)
+        XCTAssertGreaterThan(switches, 50)
     }
 }
