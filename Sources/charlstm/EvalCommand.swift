@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import Console
 import Foundation
 import Kernels
 import Tokenization
@@ -12,15 +13,15 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         The text is cut into --streams equal parallel streams, each read from a fresh state to \
         its end (the last few characters that do not fill a stream are left out); the loss is \
-        the mean over every prediction. --streams 1 reads the text as one sequence.
+        the mean over every prediction. --streams 1 reads the text as one sequence. The text is \
+        read through the token cache, as train reads its corpus, so it need not fit in memory.
         """)
 
     @Argument(help: "A checkpoint file or a run folder (its best checkpoint).") var checkpoint: String
     @Argument(help: "Text files or folders to evaluate on.") var files: [String]
     @Option(help: "Parallel streams (default 50).") var streams: Int = 50
     @Option(help: "Characters per forward window (default 256).") var window: Int = 256
-    @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 with U+FFFD instead of stopping.")
-    var replaceInvalid = false
+    @OptionGroup var reading: CorpusOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
@@ -33,9 +34,10 @@ struct EvalCommand: ParsableCommand {
         Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
         let path = try resolveCheckpointArgument(checkpoint)
         let loaded = try Checkpoint.read(from: path)
-        let text = try CorpusReader.read(files, invalidUTF8: replaceInvalid ? .replace : .fail)
-        let tokens: [Int32]
-        do { tokens = try loaded.vocabulary.encode(text) } catch let error as VocabularyError {
+        // Notes ("token cache: encoded …", "… reusing …") go to stderr, as train's do: stdout keeps the result.
+        let text = try reading.cache.open(files, invalidUTF8: reading.invalidUTF8, report: Terminal.note)
+        let tokens: CachedTokens
+        do { tokens = try text.tokens(in: 0..<text.count, vocabulary: loaded.vocabulary) } catch let error as VocabularyError {
             throw UsageError("\(files.joined(separator: ", ")): \(error)")
         }
         guard tokens.count >= 2 else { throw UsageError("\(files.joined(separator: ", ")): need at least 2 characters to evaluate") }

@@ -59,10 +59,7 @@ struct TrainCommand: ParsableCommand {
     var saveEveryMinutes: Double?
     @Option(name: .customLong("eval-chars"), help: "Evaluate on the first N held-out characters only; 0 means all (default 250000: a forward pass over them costs about 35 training steps at the default --batch and --seq, some 7% of the time between evaluations 500 steps apart, however large the corpus).")
     var evalChars: Int?
-    @Option(name: .customLong("cache-dir"), help: "Folder for the encoded corpora (token files built once per corpus and reused while its files are unchanged). Default: $\(TokenCache.environmentVariable), else \(TokenCache.defaultFolder).")
-    var cacheDir: String?
-    @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 in the corpus with U+FFFD instead of stopping.")
-    var replaceInvalid = false
+    @OptionGroup var reading: CorpusOptions
     @Flag(help: "Print a JSON summary on stdout at the end.") var json = false
 
     func validate() throws {
@@ -108,7 +105,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let invalidUTF8: InvalidUTF8Policy = replaceInvalid ? .replace : .fail
+        let invalidUTF8 = reading.invalidUTF8
         let reporter = ConsoleTrainingReporter(json: json)
         let trainer: Trainer
         if let resume {
@@ -119,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             let training = trainingConfiguration(base: nil)
             let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
                                                      evaluationCharacters: training.evaluationCharacters,
-                                                     invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
+                                                     invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
             let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
                                            hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
                                            cell: cell ?? .lstm)
@@ -165,8 +162,6 @@ struct TrainCommand: ParsableCommand {
         return base.evaluationCharacters
     }
 
-    var cache: TokenCache { TokenCache(folder: cacheDir ?? TokenCache.configuredFolder) }
-
     /// A new run that starts from another checkpoint's weights (`--init-from`).
     func fineTunedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter) throws -> Trainer {
         let path = try resolveCheckpointArgument(argument)
@@ -194,7 +189,7 @@ struct TrainCommand: ParsableCommand {
             split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
                                                  vocabulary: parent.vocabulary, extendVocabulary: extendVocab,
                                                  evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
+                                                 invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
         } catch let error as UsageError {
             throw UsageError("cannot fine-tune \(path) on this corpus: \(error.description); pass --extend-vocab to add them to the model")
         }
@@ -240,7 +235,7 @@ struct TrainCommand: ParsableCommand {
             split = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
                                                  vocabulary: checkpoint.vocabulary,
                                                  evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: invalidUTF8, cache: cache, report: reporter.noteOnStart)
+                                                 invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
         } catch let error as UsageError {
             throw UsageError("cannot resume on this corpus: \(error.description)")
         } catch CorpusError.notFound(let missing) where corpus.isEmpty {
