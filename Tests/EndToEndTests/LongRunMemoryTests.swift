@@ -3,16 +3,23 @@ import XCTest
 
 /// Long runs through the binary do not grow: generating streams in constant memory whatever
 /// the length, and many thousands of training steps, with checkpoints along the way, hold a
-/// flat resident size. (Benchmarks/memory.sh measures the same in a release build at
+/// flat resident size; `eval` reads held-out text of any length in the same memory.
+/// (Benchmarks/memory.sh measures the same in a release build at
 /// `generate --length 10000000`.)
 final class LongRunMemoryTests: SampledModelTestCase {
-    func peakOfGeneration(length: Int) throws -> Int {
-        let command = try workspace.start(["generate", "--checkpoint", "checkpoints/tiny", "--length", String(length), "--seed", "1"])
-        let (result, memory) = try MemorySampler.watch(command, timeout: 300)
+    /// The peak resident size of one successful run of the binary; `check` looks at its output.
+    func peak(_ arguments: [String], check: (CommandResult) -> Void) throws -> Int {
+        let (result, memory) = try MemorySampler.watch(try workspace.start(arguments), timeout: 300)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stdout.unicodeScalars.count, length)
+        check(result)
         XCTAssertGreaterThan(memory.peakKiB, 0, "no memory sample taken")
         return memory.peakKiB
+    }
+
+    func peakOfGeneration(length: Int) throws -> Int {
+        try peak(["generate", "--checkpoint", "checkpoints/tiny", "--length", String(length), "--seed", "1"]) {
+            XCTAssertEqual($0.stdout.unicodeScalars.count, length)
+        }
     }
 
     func testGenerate_peakMemoryDoesNotGrowWithTheLength() throws {
@@ -41,12 +48,7 @@ final class LongRunMemoryTests: SampledModelTestCase {
     func peakOfEvaluation(repeats: Int) throws -> Int {
         let name = "held-out-\(repeats).txt"
         try workspace.write(String(repeating: SampledModel.text, count: repeats), to: name)
-        let command = try workspace.start(["eval", "checkpoints/tiny", name])
-        let (result, memory) = try MemorySampler.watch(command, timeout: 300)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("nats/char"), result.stdout)
-        XCTAssertGreaterThan(memory.peakKiB, 0, "no memory sample taken")
-        return memory.peakKiB
+        return try peak(["eval", "checkpoints/tiny", name]) { XCTAssertTrue($0.stdout.contains("nats/char"), $0.stdout) }
     }
 
     /// `eval` reads its text through the token cache a window at a time, as training does, so
