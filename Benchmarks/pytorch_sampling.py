@@ -7,26 +7,20 @@ With --checkpoint it loads a CharLSTM checkpoint's weights (PyTorch's own state-
 so strict loading works); otherwise the weights are random. Prints one line: chars/s.
 """
 import argparse
+import os
+import sys
 import time
 
 import torch
-from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from charlstm_torch import CELLS, CharModel, model_weights  # noqa: E402 (the path above first)
 
 
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-
-
-class CharModel(nn.Module):
-    def __init__(self, vocab, embedding, hidden, layers, cell):
-        super().__init__()
-        self.cell = cell
-        self.embedding = nn.Embedding(vocab, embedding)
-        setattr(self, cell, CELLS[cell](embedding, hidden, layers, batch_first=True))  # lstm.*, gru.*, rnn.*
-        self.decoder = nn.Linear(hidden, vocab)
-
-    def forward(self, token, state):
-        output, state = getattr(self, self.cell)(self.embedding(token), state)
-        return self.decoder(output[:, -1]), state
+def step(model, token, state):
+    """One character through the model: the next character's logits and the new state."""
+    output, state = model.recurrent(model.embedding(token), state)
+    return model.decoder(output[:, -1]), state
 
 
 def main():
@@ -46,20 +40,18 @@ def main():
     torch.manual_seed(1)
     model = CharModel(args.vocab, args.embedding, args.hidden, args.layers, args.cell)
     if args.checkpoint:
-        from safetensors.torch import load_file
-        weights = {k: v for k, v in load_file(args.checkpoint).items() if not k.startswith("optimizer.")}
-        model.load_state_dict(weights, strict=True)
+        model.load_state_dict(model_weights(args.checkpoint), strict=True)
     model.eval()
 
     with torch.inference_mode():
         token = torch.zeros((1, 1), dtype=torch.long)
         state = None
         for _ in range(200):  # warm-up
-            logits, state = model(token, state)
+            logits, state = step(model, token, state)
             token = torch.multinomial(torch.softmax(logits / args.temperature, -1), 1)
         start = time.perf_counter()
         for _ in range(args.length):
-            logits, state = model(token, state)
+            logits, state = step(model, token, state)
             token = torch.multinomial(torch.softmax(logits / args.temperature, -1), 1)
         elapsed = time.perf_counter() - start
     print(f"pytorch {args.cell} {args.layers}x{args.hidden} emb {args.embedding} vocab {args.vocab}: "

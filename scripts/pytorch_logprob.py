@@ -26,44 +26,11 @@ import sys
 import tempfile
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import safe_open
-from safetensors.torch import load_file
+
+from charlstm_torch import load_model
 
 TOLERANCE = 1e-3  # nats per generated character
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-
-
-class CharModel(nn.Module):
-    """Embedding -> stacked recurrent cell -> linear decoder, named as CharLSTM's checkpoints name them."""
-
-    def __init__(self, cell, vocabulary_size, embedding_size, hidden_size, layers):
-        super().__init__()
-        self.cell_name = cell
-        self.embedding = nn.Embedding(vocabulary_size, embedding_size)
-        setattr(self, cell, CELLS[cell](embedding_size, hidden_size, layers, batch_first=True))
-        self.decoder = nn.Linear(hidden_size, vocabulary_size)
-
-    def forward(self, tokens):
-        """tokens: 1 x time; logits: 1 x time x vocabulary, from a zero state."""
-        y, _ = getattr(self, self.cell_name)(self.embedding(tokens))
-        return self.decoder(y)
-
-
-def load_model(path):
-    with safe_open(path, framework="pt") as f:
-        metadata = f.metadata()
-    config = json.loads(metadata["model"])
-    vocabulary = json.loads(metadata["vocabulary"])
-    cell = config.get("cell", "lstm")
-    if cell not in CELLS:
-        sys.exit(f"pytorch_logprob: {path}: cell {cell!r} is not one of {sorted(CELLS)}")
-    model = CharModel(cell, len(vocabulary), config["embeddingSize"], config["hiddenSize"], config["layers"])
-    weights = {k: v for k, v in load_file(path).items() if not k.startswith("optimizer.")}
-    model.load_state_dict(weights, strict=True)
-    model.eval()
-    return model, vocabulary, cell, config
 
 
 def log_probability(model, vocabulary, prompt, produced):
@@ -160,7 +127,8 @@ MODES = [
 
 def check(run, checkpoint, prompts, failures):
     """Every mode from every prompt on one checkpoint; returns the worst difference per character."""
-    model, vocabulary, cell, config = load_model(checkpoint)
+    model, vocabulary, config = load_model(checkpoint)
+    cell = config.get("cell", "lstm")
     print(f"checkpoint {checkpoint}: {config['layers']}x{config['hiddenSize']} {cell.upper()}, {len(vocabulary)} characters")
     worst = 0.0
     for prompt in prompts:

@@ -27,38 +27,12 @@ import tempfile
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+
+from charlstm_torch import CELLS, CharModel, read_metadata
 
 TOLERANCE = 1e-4  # nats/char
 FORMAT_VERSION = "1"
-CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}  # nn.RNN's default nonlinearity is tanh
-
-
-class CharLSTM(nn.Module):
-    """The architecture CharLSTM's checkpoints describe, with the same state-dict names: the
-    recurrent module is an attribute named after the cell (`lstm`, `gru`, `rnn`)."""
-
-    def __init__(self, vocabulary_size, embedding_size, hidden_size, layers, batch_first, cell="lstm"):
-        super().__init__()
-        self.batch_first = batch_first
-        self.cell = cell
-        self.embedding = nn.Embedding(vocabulary_size, embedding_size)
-        setattr(self, cell, CELLS[cell](embedding_size, hidden_size, layers, batch_first=batch_first))
-        self.decoder = nn.Linear(hidden_size, vocabulary_size)
-
-    @property
-    def recurrent(self):
-        return getattr(self, self.cell)
-
-    def forward(self, tokens):
-        """tokens: streams x time; returns logits, streams x time x vocabulary."""
-        x = self.embedding(tokens if self.batch_first else tokens.t())
-        y, _ = self.recurrent(x)  # zero initial state
-        logits = self.decoder(y)
-        return logits if self.batch_first else logits.transpose(0, 1)
-
-
 def generated_text(seed, words):
     """Deterministic word salad with punctuation, line breaks and a few non-ASCII letters."""
     rng = random.Random(seed)
@@ -131,20 +105,17 @@ def charlstm_to_pytorch(p, eval_tokens_of, cell):
           "--dropout", "0.1", "--seed", "5")
     checkpoint = os.path.join("checkpoints", run, "best.safetensors")
     path = os.path.join(p.folder, checkpoint)
-    with safe_open(path, framework="pt") as f:
-        metadata = f.metadata()
-    stored = json.loads(metadata["model"])
+    metadata, stored, vocabulary = read_metadata(path)
     if stored.get("cell", "lstm") != cell:
         p.failures.append(f"{checkpoint} records cell {stored.get('cell')}, expected {cell}")
-    vocabulary = json.loads(metadata["vocabulary"])
     tensors = load_file(path)
     weights = {k: v for k, v in tensors.items() if not k.startswith("optimizer.")}
     print(f"  checkpoint {checkpoint}: {len(tensors)} tensors, {len(weights)} after dropping optimizer.*; "
           f"format {metadata['format']} v{metadata['format_version']}, model {metadata['model']}")
     tokens = eval_tokens_of(vocabulary)
     for batch_first in (True, False):
-        model = CharLSTM(len(vocabulary), stored["embeddingSize"], stored["hiddenSize"], stored["layers"], batch_first,
-                         cell)
+        model = CharModel(len(vocabulary), stored["embeddingSize"], stored["hiddenSize"], stored["layers"], cell,
+                          batch_first)
         model.load_state_dict(weights, strict=True)
         model.eval()
         p.check_eval(f"{cell}, batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
@@ -156,7 +127,7 @@ def pytorch_to_charlstm(p, train_text, eval_tokens_of, cell):
     index = {c: i for i, c in enumerate(codepoints)}
     torch.manual_seed(11)
     embedding, hidden, layers = 10, 20, 2
-    model = CharLSTM(len(codepoints), embedding, hidden, layers, batch_first=False, cell=cell)
+    model = CharModel(len(codepoints), embedding, hidden, layers, cell, batch_first=False)
     # A few hundred Adam steps, so the weights are a real model rather than the initialisation.
     data = torch.tensor([index[ord(c)] for c in train_text], dtype=torch.long)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
