@@ -78,7 +78,7 @@ public enum ReplCommands {
         Entry(usage: ":top-p P", summary: "draw from the most likely characters whose probability reaches P, in (0, 1] (:top-p off)"),
         Entry(usage: ":len N", summary: "characters written per turn"),
         Entry(usage: ":seed [N]", summary: "restart the random stream from seed N; alone, show the seed"),
-        Entry(usage: ":stop [S|off]", summary: "end each answer right after S (escapes \\n \\t \\\\; repeat to add); alone, list; off, drop all"),
+        Entry(usage: ":stop [S|off]", summary: "end answers after S (\"S\" keeps spaces; \\n \\t \\\\ escapes; repeats add); alone, list; off, none"),
         Entry(usage: ":next [N]", summary: "the N (default 5) likeliest next characters, with the model's own probabilities (temperature 1)"),
         Entry(usage: ":pick C", summary: "read C (␣ ⏎ ⇥: space, line break, tab) and show the next choices; 2 is rank 2, '2' the digit"),
         Entry(usage: ":reset", summary: "forget the text so far (a fresh state)"),
@@ -154,7 +154,9 @@ public enum ReplCommands {
         case "stop":
             if rest.isEmpty { return .show(state.stopList) }
             if rest == "off" { state.stops = StopStrings(); return .show(state.stopList) }
-            switch StopStrings.unescape(rest) {
+            // In double quotes, as :stop lists them, a stop string keeps the spaces at its ends.
+            let typed = rest.count >= 2 && rest.hasPrefix("\"") && rest.hasSuffix("\"") ? String(rest.dropFirst().dropLast()) : String(rest)
+            switch StopStrings.unescape(typed) {
             case .success(let string): state.stops.add(string); return .show(state.stopList)
             case .failure(let problem): return .error(":stop " + problem.description)
             }

@@ -160,6 +160,15 @@ final class ReplCommandsTests: XCTestCase {
         assertRefused(":stop a\\q", saying: "\\q is not an escape")
     }
 
+    /// Typed in double quotes, as :stop lists them, a stop string keeps the spaces at its ends.
+    func testReplCommands_stopInQuotesKeepsSpacesAtItsEnds() {
+        let (shown, state) = run(":stop \" a \"")
+        XCTAssertEqual(state.stops.strings, [" a "])
+        XCTAssertEqual(shown, .show("stop at \" a \""))
+        XCTAssertEqual(run(":stop  a ").1.stops.strings, ["a"])
+        XCTAssertEqual(run(":stop \"").1.stops.strings, ["\""])
+    }
+
     func testReplCommands_nextTakesAnOptionalCount() {
         XCTAssertEqual(run(":next").0, .next(5))
         XCTAssertEqual(run(":next 12").0, .next(12))
