@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training on a corpus larger than memory should be, in a release build:
-#   - tiny Shakespeare repeated to SIZE_MB (default 1024) under /tmp (never in the repository);
+#   - SOURCE repeated to SIZE_MB (default 1024) under /tmp (never in the repository);
 #   - `charlstm train` run twice on it (2×128 model, --steps STEPS, default 20), with a fresh
 #     token cache: the first run encodes the corpus, the second reuses the cache.
 # Prints the encoding speed, the time from start to the first training step of each run (when
@@ -9,13 +9,14 @@
 #
 #   Benchmarks/large_corpus.sh [SIZE_MB] [STEPS] [SOURCE]
 #
-# SOURCE defaults to /work/shared/corpora/tinyshakespeare.txt. Peak RSS comes from GNU time
-# (/usr/bin/time -f %M). Linux only.
+# SOURCE defaults to the project's corpus, corpora/shakespeare.txt (fetched when missing, as
+# `make demo` does). Peak RSS comes from GNU time (/usr/bin/time -f %M). Linux only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
 steps=${2:-20}
-source=${3:-/work/shared/corpora/tinyshakespeare.txt}
+source=$(realpath "${3:-corpora/shakespeare.txt}")
+[ -f "$source" ] || [ -n "${3:-}" ] || python3 corpora/fetch_shakespeare.py >&2
 swift build -c release --product charlstm >&2
 binary=$PWD/.build/release/charlstm
 work=$(mktemp -d /tmp/charlstm-large-corpus.XXXXXX)
@@ -32,10 +33,10 @@ with open(target, "wb") as f:
         written += len(source)
 PY
 
-python3 - "$binary" "$steps" <<'PY'
+python3 - "$binary" "$steps" "$(basename "$source")" <<'PY'
 import os, re, subprocess, sys, time
-binary, steps = sys.argv[1], sys.argv[2]
-print(f"corpus      {os.path.getsize('corpus.txt') / 1e6:.1f} MB (tiny Shakespeare repeated), load average before: "
+binary, steps, source = sys.argv[1], sys.argv[2], sys.argv[3]
+print(f"corpus      {os.path.getsize('corpus.txt') / 1e6:.1f} MB ({source} repeated), load average before: "
       + " ".join(open("/proc/loadavg").read().split()[:3]))
 for run in (1, 2):
     start = time.time()
