@@ -26,6 +26,8 @@ struct SamplingOptions: ParsableArguments {
     @Option(parsing: .unconditionalSingleValue,
             help: "End the text right after this string (repeatable; \\n is a line break, \\t a tab, \\\\ a backslash). It may begin in the prompt but must end in the generated text.")
     var stop: [String] = []
+    @Flag(help: "Keep the recurrent weights in half precision (fp16): faster sampling of large models, as half the bytes are read per character; probabilities move by about 2e-3 relative, so the text differs from the default's.")
+    var fp16 = false
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
     static let bundledModelPath = "checkpoints/bundled/best.safetensors"
@@ -56,7 +58,7 @@ struct SamplingOptions: ParsableArguments {
 
     /// Loads the model and sets it up to sample with these options.
     func makeGenerator(path: String) throws -> TextGenerator {
-        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
+        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed(), weights: fp16 ? .half : .single)
     }
 
     /// A seed for when none is given: different every run (and reported, so a run can be repeated).
