@@ -7,7 +7,7 @@ public enum WeightPrecision: Sendable {
     /// binary16, rounded to nearest: half the bytes to stream per step, which is what bounds
     /// batch-1 sampling of a large model. The product sums in fp32 (`ck_gemv_rows_f16`) split
     /// by columns over `Parallel` (threads: `Parallel.threads`). Probabilities move by about
-    /// 1e-3 relative; everything else (biases, input table, decoder, state) stays fp32.
+    /// 1e-4 relative; everything else (biases, input table, decoder, state) stays fp32.
     case half
 }
 

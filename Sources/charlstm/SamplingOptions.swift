@@ -26,7 +26,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(parsing: .unconditionalSingleValue,
             help: "End the text right after this string (repeatable; \\n is a line break, \\t a tab, \\\\ a backslash). It may begin in the prompt but must end in the generated text.")
     var stop: [String] = []
-    @Flag(help: "Keep the recurrent weights in half precision (fp16): faster sampling of large models, as half the bytes are read per character; probabilities move by about 2e-3 relative, so the text differs from the default's.")
+    @Flag(help: "Keep the recurrent weights in half precision (fp16): half the bytes read per character, a few percent faster on large models; probabilities move by about 1e-4 relative, so the text can differ from the default's.")
     var fp16 = false
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
