@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoints
 import Console
 import Foundation
+import Network
 import Sampling
 import Tokenization
 import Training
@@ -47,6 +48,9 @@ struct SamplingOptions: ParsableArguments {
 
     var settings: SamplingSettings { SamplingSettings(temperature: temperature, topK: topK, topP: topP) }
 
+    /// How the recurrent weights are kept: `--fp16` asks for half precision.
+    var weights: WeightPrecision { fp16 ? .half : .single }
+
     /// The checkpoint file to load: the one named, else the default.
     func checkpointPath() throws -> String {
         if let checkpoint { return try resolveCheckpointArgument(checkpoint) }
@@ -58,7 +62,7 @@ struct SamplingOptions: ParsableArguments {
 
     /// Loads the model and sets it up to sample with these options.
     func makeGenerator(path: String) throws -> TextGenerator {
-        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed(), weights: fp16 ? .half : .single)
+        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed(), weights: weights)
     }
 
     /// A seed for when none is given: different every run (and reported, so a run can be repeated).
