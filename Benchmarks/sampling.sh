@@ -2,10 +2,9 @@
 # Batch-1 sampling speed: `charlstm generate` against PyTorch's Python loop over the same
 # weights, in the same session, for the S (2×128) and M (2×512) models (embedding 64,
 # vocabulary 65 as in tiny Shakespeare). Prints chars/s for each and the ratio. A suffix
-# picks the cell (default LSTM): S-gru, M-rnn; a further +fp16 runs charlstm with --fp16
-# (half-precision weights; PyTorch stays fp32): M+fp16, M-gru+fp16.
+# picks the cell (default LSTM): S-gru, M-rnn.
 #
-#   Benchmarks/sampling.sh [S|M|S-gru|S-rnn|M-gru|M-rnn[+fp16] ...]        (default: S M)
+#   Benchmarks/sampling.sh [S|M|S-gru|S-rnn|M-gru|M-rnn ...]        (default: S M)
 #
 # Both sides time only their sampling loop (loading excluded) at temperature 1. PyTorch runs
 # on 2 threads and on 1; charlstm picks its own (1 for S; for M, one per idle core).
@@ -37,23 +36,19 @@ print(lib.openblas_get_corename().decode())')"
 configurations=("$@")
 [ ${#configurations[@]} -gt 0 ] || configurations=(S M)
 for name in "${configurations[@]}"; do
-  precision=()
-  case "$name" in *+fp16) precision=(--fp16) ;; esac
-  model=${name%+fp16}
   cell=lstm
-  case "$model" in *-*) cell=${model#*-} ;; esac
-  case "${model%%-*}" in
+  case "$name" in *-*) cell=${name#*-} ;; esac
+  case "${name%%-*}" in
     S) hidden=128; ours_length=1000000; torch_length=3000 ;;
     M) hidden=512; ours_length=30000; torch_length=500 ;;
-    *) echo "unknown configuration $name (S or M, optionally -gru or -rnn, then optionally +fp16)" >&2; exit 2 ;;
+    *) echo "unknown configuration $name (S or M, optionally -gru or -rnn)" >&2; exit 2 ;;
   esac
-  checkpoint="$work/checkpoints/$model/best.safetensors"
-  # M and M+fp16 sample the same checkpoint.
-  [ -f "$checkpoint" ] || (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$model" --cell "$cell" --layers 2 \
-    --hidden "$hidden" --embedding 64 --batch 4 --seq 16 --steps 1 --eval-every 1 >/dev/null 2>&1)
+  (cd "$work" && "$OLDPWD/$binary" train text.txt --run "$name" --cell "$cell" --layers 2 --hidden "$hidden" --embedding 64 \
+    --batch 4 --seq 16 --steps 1 --eval-every 1 >/dev/null 2>&1)
+  checkpoint="$work/checkpoints/$name/best.safetensors"
   # One run gives both figures: the rate charlstm reports and the peak memory of the process.
   read -r ours peak < <(python3 - "${clean_env[@]}" "$binary" generate --checkpoint "$checkpoint" \
-    --length "$ours_length" --temperature 1 --seed 1 --output "$work/out.txt" ${precision[@]+"${precision[@]}"} <<'PY'
+    --length "$ours_length" --temperature 1 --seed 1 --output "$work/out.txt" <<'PY'
 import re, resource, subprocess, sys
 note = subprocess.run(sys.argv[1:], check=True, stderr=subprocess.PIPE, text=True).stderr
 rate = re.search(r"\((\d+) chars/s\)", note).group(1)

@@ -1,7 +1,7 @@
 import Glibc
 
-/// Picks, while a long run of equal steps goes on, the thread count (BLAS's by default, or
-/// whatever `setThreads` applies) that makes them fastest right now, by timing the candidates in turn.
+/// Picks, while a long run of equal steps goes on, the BLAS thread count that makes them fastest
+/// right now, by timing the candidates in turn.
 ///
 /// Batch-1 sampling of a large model is a chain of matrix–vector products bound by memory
 /// bandwidth: on an idle 2-core machine two threads nearly halve a 2×512 step (one core

@@ -16,15 +16,14 @@ import Kernels
 /// gets two blocks, the input side and the hidden side, because the reset gate scales the latter.
 ///
 /// The fused weights are a copy made at `init`: a state computes with the parameters as they
-/// were then (make a new state after changing them). They are kept in fp32 or, on request,
-/// binary16 (`WeightPrecision`); only that copy and its product differ between the two.
+/// were then (make a new state after changing them).
 public final class InferenceState {
     public let model: CharModel
     /// Per layer, shape (I_l + H): the layer's input x(t) followed by its hidden state h, the
     /// vector the fused weights multiply. Layer l's h lives at offset I_l.
     private let stacked: [FloatBuffer]
     /// Per layer, shape (I_l + H) × W: row k holds every fused gate's weight on element k of `stacked`.
-    private let fusedWeights: [FusedWeights]
+    private let fusedWeights: [FloatBuffer]
     /// Per layer: the biases of each fused gate, W.
     private let biasSums: [FloatBuffer]
     /// V × W: layer 0's input product plus biases for every character v, when the vocabulary is
@@ -40,8 +39,7 @@ public final class InferenceState {
     /// The decoder's output for the last step, V floats.
     public let logits: FloatBuffer
     /// When set, every step is timed by it and runs on the thread count it finds fastest (the
-    /// results do not depend on it). Nil: steps run on whatever `BLAS.threads` is (with half
-    /// weights, `Parallel.threads`).
+    /// results do not depend on it). Nil: steps run on whatever `BLAS.threads` is.
     public var threadTuner: ThreadTuner?
     /// The cell kernels add a bias; here the bias sums are already in `gates`, so they add zeros.
     private let zeros: FloatBuffer
@@ -58,8 +56,7 @@ public final class InferenceState {
         }
     }
 
-    /// - Parameter weights: how to store the fused recurrent weights (default fp32).
-    public init(model: CharModel, weights precision: WeightPrecision = .single) {
+    public init(model: CharModel) {
         let c = model.configuration, layout = model.layout, p = model.parameters
         let h = c.hiddenSize, blocks = Self.fusedBlocks(c.cell), width = blocks.count * h
         self.model = model
@@ -88,9 +85,7 @@ public final class InferenceState {
             }
             return matrix
         }
-        fusedWeights = (0..<c.layers).map {
-            FusedWeights(fused($0, input: inputSizes[$0], hidden: true), rows: inputSizes[$0] + h, width: width, precision: precision)
-        }
+        fusedWeights = (0..<c.layers).map { fused($0, input: inputSizes[$0], hidden: true) }
         biasSums = (0..<c.layers).map { l in
             let ih = offset(.biasIH, l), hh = offset(.biasHH, l)
             return FloatBuffer(blocks.flatMap { block in
@@ -196,7 +191,7 @@ public final class InferenceState {
             } else {
                 g.update(from: biasSums[l].pointer, count: width)
             }
-            fusedWeights[l].accumulate(x, into: g)
+            BLAS.gemv(transpose: true, rows: input + h, columns: width, fusedWeights[l].pointer, lda: width, x, beta: 1, g)
             switch c.cell {
             case .lstm:
                 let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)

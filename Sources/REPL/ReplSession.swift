@@ -1,7 +1,6 @@
 import Checkpoints
 import Console
 import Foundation
-import Network
 import Sampling
 import Tokenization
 
@@ -13,20 +12,17 @@ public final class ReplSession {
     public private(set) var state: ReplState
     public private(set) var model: SamplingModel
     private var generator: TextGenerator
-    /// How the models' recurrent weights are kept, for this one and any `:load`ed later.
-    private let weights: WeightPrecision
     private let output: TextOutput
     /// What the model wrote in the last turn, for `:save`.
     private var lastOutput = String.UnicodeScalarView()
     /// The last list `:next` or `:pick` showed, for `:pick N`.
     private var lastChoices = [Unicode.Scalar]()
 
-    public init(model: SamplingModel, state: ReplState, output: TextOutput, weights: WeightPrecision = .single) {
+    public init(model: SamplingModel, state: ReplState, output: TextOutput) {
         self.model = model
         self.state = state
         self.output = output
-        self.weights = weights
-        generator = model.generator(settings: state.settings, seed: state.seed, weights: weights)
+        generator = model.generator(settings: state.settings, seed: state.seed)
         generator.stops = state.stops
     }
 
@@ -150,7 +146,7 @@ public final class ReplSession {
             let path = try resolveCheckpointArgument((argument as NSString).expandingTildeInPath)
             let loaded = try SamplingModel(path: path)
             model = loaded
-            generator = loaded.generator(settings: state.settings, seed: state.seed, weights: weights)
+            generator = loaded.generator(settings: state.settings, seed: state.seed)
             generator.stops = state.stops
             lastOutput.removeAll()
             lastChoices.removeAll()

@@ -1,7 +1,6 @@
 import Checkpoints
 import Foundation
 import Kernels
-import Network
 
 /// A checkpoint opened for sampling, with what a user wants to know about it.
 public struct SamplingModel {
@@ -15,20 +14,13 @@ public struct SamplingModel {
     }
 
     /// A generator over this model. A large model's steps run on the thread count that a
-    /// `ThreadTuner` finds fastest as they go; a small one's on one thread. The threads are
-    /// BLAS's for fp32 weights, `Parallel`'s for half ones (their product is our own kernel).
-    public func generator(settings: SamplingSettings, seed: UInt64, weights: WeightPrecision = .single) -> TextGenerator {
-        let generator = TextGenerator(model: checkpoint.model, vocabulary: checkpoint.vocabulary, settings: settings,
-                                      seed: seed, weights: weights)
-        let setThreads: (Int) -> Void
-        switch weights {
-        case .single: setThreads = { BLAS.threads = $0 }
-        case .half: setThreads = { Parallel.configure(threads: $0) }
-        }
-        Parallel.configure(threads: 1)
+    /// `ThreadTuner` finds fastest as they go; a small one's on one thread.
+    public func generator(settings: SamplingSettings, seed: UInt64) -> TextGenerator {
+        let generator = TextGenerator(model: checkpoint.model, vocabulary: checkpoint.vocabulary, settings: settings, seed: seed)
+        BLAS.threads = 1
         if checkpoint.model.parameterCount >= Self.multithreadedFrom,
            let candidates = ThreadTuner.candidates(cores: ProcessInfo.processInfo.activeProcessorCount) {
-            generator.state.threadTuner = ThreadTuner(candidates: candidates, setThreads: setThreads)
+            generator.state.threadTuner = ThreadTuner(candidates: candidates)
         }
         return generator
     }

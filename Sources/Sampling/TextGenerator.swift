@@ -35,14 +35,12 @@ public final class TextGenerator {
     /// the characters drawn since the last `reset` or `feed`, given everything read before them.
     public private(set) var logProbability = 0.0
 
-    /// - Parameter weights: how the model's state stores its recurrent weights (see `WeightPrecision`).
-    public init(model: CharModel, vocabulary: Vocabulary, settings: SamplingSettings, seed: UInt64,
-                weights: WeightPrecision = .single) {
+    public init(model: CharModel, vocabulary: Vocabulary, settings: SamplingSettings, seed: UInt64) {
         precondition(model.configuration.vocabularySize == vocabulary.count)
         self.model = model
         self.vocabulary = vocabulary
         self.seed = seed
-        state = InferenceState(model: model, weights: weights)
+        state = InferenceState(model: model)
         sampler = Sampler(settings: settings, vocabularySize: vocabulary.count)
         random = SeededGenerator(seed: seed)
     }

@@ -154,7 +154,7 @@ struct GenerateCommand: ParsableCommand {
             "temperature": beam == nil ? number(sampling.temperature) : NSNull(),
             "top_k": sampling.topK.map { $0 as Any } ?? NSNull(),
             "top_p": sampling.topP.map { number($0) as Any } ?? NSNull(),
-            "seed": seed, "output": output.map { $0 as Any } ?? NSNull(), "samples": samples, "fp16": sampling.fp16,
+            "seed": seed, "output": output.map { $0 as Any } ?? NSNull(), "samples": samples,
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
         print(String(decoding: data, as: UTF8.self))

@@ -36,7 +36,7 @@ struct ReplCommand: ParsableCommand {
         let state = ReplState(settings: sampling.settings, length: sampling.length ?? Self.defaultLength,
                               seed: sampling.seed ?? SamplingOptions.freshSeed(), stops: try sampling.stopStrings())
         let promptFileText = try sampling.promptFile.map { _ in try sampling.promptText() }
-        let session = ReplSession(model: model, state: state, output: .standardOutput(), weights: sampling.weights)
+        let session = ReplSession(model: model, state: state, output: .standardOutput())
         Interrupt.install(secondExits: false)
         /// The prompt option's turn; false when it ended the session (`--prompt :quit`).
         func startingTurn() -> Bool {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Checkpoints
 import Console
 import Foundation
-import Network
 import Sampling
 import Tokenization
 import Training
@@ -27,8 +26,6 @@ struct SamplingOptions: ParsableArguments {
     @Option(parsing: .unconditionalSingleValue,
             help: "End the text right after this string (repeatable; \\n is a line break, \\t a tab, \\\\ a backslash). It may begin in the prompt but must end in the generated text.")
     var stop: [String] = []
-    @Flag(help: "Keep the recurrent weights in half precision (fp16): half the bytes read per character, a few percent faster on large models; probabilities move by about 1e-4 relative, so the text can differ from the default's.")
-    var fp16 = false
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
     static let bundledModelPath = "checkpoints/bundled/best.safetensors"
@@ -48,9 +45,6 @@ struct SamplingOptions: ParsableArguments {
 
     var settings: SamplingSettings { SamplingSettings(temperature: temperature, topK: topK, topP: topP) }
 
-    /// How the recurrent weights are kept: `--fp16` asks for half precision.
-    var weights: WeightPrecision { fp16 ? .half : .single }
-
     /// The checkpoint file to load: the one named, else the default.
     func checkpointPath() throws -> String {
         if let checkpoint { return try resolveCheckpointArgument(checkpoint) }
@@ -62,7 +56,7 @@ struct SamplingOptions: ParsableArguments {
 
     /// Loads the model and sets it up to sample with these options.
     func makeGenerator(path: String) throws -> TextGenerator {
-        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed(), weights: weights)
+        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
     }
 
     /// A seed for when none is given: different every run (and reported, so a run can be repeated).

@@ -66,21 +66,6 @@ final class GenerateCommandTests: SampledModelTestCase {
         XCTAssertEqual(againObject["samples"] as? [String], samples)
     }
 
-    func testGenerate_fp16IsReproducibleAndRecordedInTheJSON() throws {
-        let arguments = ["--prompt", "the", "--length", "200", "--seed", "11", "--fp16"]
-        let first = try generate(arguments), second = try generate(arguments)
-        XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertEqual(first.stdout, second.stdout)
-        XCTAssertTrue(first.stdout.hasPrefix("the"))
-        XCTAssertEqual(first.stdout.unicodeScalars.count, 3 + 200)
-        for half in [true, false] {
-            let run = try generate(["--length", "20", "--seed", "2", "--json"] + (half ? ["--fp16"] : []))
-            XCTAssertEqual(run.status, 0, run.stderr)
-            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-            XCTAssertEqual(object["fp16"] as? Bool, half)
-        }
-    }
-
     func testGenerate_outputWritesTheFileAndNothingToStdout() throws {
         let run = try generate(["--prompt", "the", "--length", "500", "--seed", "9", "--output", "out.txt"])
         XCTAssertEqual(run.status, 0, run.stderr)

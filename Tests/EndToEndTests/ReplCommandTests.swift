@@ -100,19 +100,6 @@ final class ReplCommandTests: SampledModelTestCase {
         XCTAssertEqual(repl.stdout, generate.stdout + "\n")
     }
 
-    /// `--fp16` reaches the REPL's model: its seeded turn is generate's with `--fp16`, which
-    /// (for this model, prompt and seed) is not the fp32 text.
-    func testRepl_fp16TurnsMatchGenerateWithFp16() throws {
-        try workspace.write("the king\n", to: "one-line.txt")
-        let options = ["--checkpoint", "checkpoints/tiny", "--temperature", "1.5", "--length", "20000", "--seed", "8"]
-        let repl = try workspace.run(["repl", "--fp16"] + options, shellPrefix: "exec < one-line.txt")
-        XCTAssertEqual(repl.status, 0, repl.stderr)
-        let half = try workspace.run(["generate", "--fp16", "--prompt", "the king", "--no-prompt"] + options)
-        let single = try workspace.run(["generate", "--prompt", "the king", "--no-prompt"] + options)
-        XCTAssertEqual(repl.stdout, half.stdout + "\n")
-        XCTAssertNotEqual(half.stdout, single.stdout)
-    }
-
     func testRepl_loadSwitchesModelsAndRefusesBadOnes() throws {
         try workspace.write(":load nowhere\n:load checkpoints/tiny\n:info\n", to: "load.txt")
         let run = try workspace.run(["repl", "--checkpoint", "checkpoints/tiny"], shellPrefix: "exec < load.txt")

@@ -83,7 +83,7 @@ final class TextGeneratorTests: XCTestCase {
 }
 
 final class SamplingThreadsTests: XCTestCase {
-    override func tearDown() { Parallel.configure(threads: 1) }
+    override func tearDown() { BLAS.threads = 1 }
 
     /// The thread count changes while text is written (a `ThreadTuner` times the candidates),
     /// so it must not change the text: fixed 1 or 2 threads, or switching every few steps.
@@ -104,31 +104,6 @@ final class SamplingThreadsTests: XCTestCase {
         var switches = 0
         let tuner = ThreadTuner(candidates: [2, 1], trialSteps: 2, settledSteps: 3, warmupSteps: 1,
                                 setThreads: { BLAS.threads = $0; switches += 1 })
-        XCTAssertEqual(text(threads: 1, tuner: tuner), single)
-        XCTAssertGreaterThan(switches, 50)
-    }
-
-    /// With half weights the product is split by columns over `Parallel` threads, which the
-    /// tuner then switches: the text must be the same on 1 or 2 threads, or switching.
-    func testTextGenerator_halfWeightsTextDoesNotDependOnTheThreads() {
-        let vocabulary = Vocabulary(building: "abcdefghijklmnopqrstuvwxyz .,\n".unicodeScalars)
-        // Width 4 × 160 = 640 columns: two pieces of at least 256 on two threads.
-        let configuration = ModelConfiguration(vocabularySize: vocabulary.count, embeddingSize: 16, hiddenSize: 160, layers: 2)
-        let model = CharModel(configuration: configuration, seed: 3)
-        func text(threads: Int, tuner: ThreadTuner? = nil) -> String {
-            Parallel.configure(threads: threads)
-            let generator = TextGenerator(model: model, vocabulary: vocabulary, settings: SamplingSettings(temperature: 1), seed: 4,
-                                          weights: .half)
-            generator.state.threadTuner = tuner
-            var out = String.UnicodeScalarView()
-            generator.continueText(count: 300) { out.append($0); return true }
-            return String(out)
-        }
-        let single = text(threads: 1)
-        XCTAssertEqual(text(threads: 2), single)
-        var switches = 0
-        let tuner = ThreadTuner(candidates: [2, 1], trialSteps: 2, settledSteps: 3, warmupSteps: 1,
-                                setThreads: { Parallel.configure(threads: $0); switches += 1 })
         XCTAssertEqual(text(threads: 1, tuner: tuner), single)
         XCTAssertGreaterThan(switches, 50)
     }

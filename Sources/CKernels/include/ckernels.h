@@ -4,8 +4,6 @@
 #ifndef CHARLSTM_CKERNELS_H
 #define CHARLSTM_CKERNELS_H
 
-#include <stdint.h>
-
 /// e^x for |x| ≤ 87 (clamped beyond), relative error < 3e-7.
 float ck_exp(float x);
 float ck_sigmoid(float x);
@@ -64,18 +62,5 @@ void ck_pack(const float *b, long row_stride, long column_stride, long k, long n
 /// C (m×n, row stride ldc) += A (m×k, row stride lda) · B, with B packed by `ck_pack`.
 void ck_gemm_packed_accumulate(long m, long n, long k, const float *a, long lda, const float *packed,
                                float *c, long ldc);
-
-/// Half-precision weights for batch-1 sampling, which is bound by memory bandwidth: half the
-/// bytes per step. `w` holds IEEE binary16 values (rows × cols, row-major).
-///
-/// y[c] += Σ_r x[r] · w[r·cols + c] for c in [col_begin, col_end), summing over r in order with
-/// one fused multiply–add per row, so a column's result does not depend on the range it is in.
-void ck_gemv_rows_f16(const uint16_t *w, int rows, int cols, int col_begin, int col_end, const float *x, float *y);
-
-/// dst[i] = src[i] as binary16, rounded to nearest even (overflow to ±infinity).
-void ck_float_to_half(const float *src, uint16_t *dst, long count);
-
-/// A binary16 value as a float (exact).
-float ck_half_to_float(uint16_t h);
 
 #endif
