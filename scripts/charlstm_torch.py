@@ -6,6 +6,8 @@ then `decoder.weight` and `decoder.bias`, so `CharModel` loads them with strict=
 optimizer's `optimizer.*` tensors are dropped.
 """
 import json
+import os
+import sys
 
 import torch.nn as nn
 from safetensors import safe_open
@@ -60,3 +62,13 @@ def load_model(path, batch_first=True):
     model.load_state_dict(model_weights(path), strict=True)
     model.eval()
     return model, vocabulary, config
+
+
+def charlstm_binary(argument, script):
+    """The charlstm binary to check: `argument` (--charlstm), else the debug build; exits with
+    a line naming `script` when there is none."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = os.path.abspath(argument or os.path.join(root, ".build", "debug", "charlstm"))
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"{script}: no charlstm binary at {binary}; run swift build first or pass --charlstm")
+    return binary

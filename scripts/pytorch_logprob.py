@@ -28,7 +28,7 @@ import tempfile
 import torch
 import torch.nn.functional as F
 
-from charlstm_torch import load_model
+from charlstm_torch import charlstm_binary, load_model
 
 TOLERANCE = 1e-3  # nats per generated character
 
@@ -76,10 +76,7 @@ def main():
     parser.add_argument("--checkpoint", default=None, help="check this checkpoint file instead of training small ones")
     parser.add_argument("--cells", default="lstm,gru,rnn", help="the cells to train small models of (default lstm,gru,rnn)")
     args = parser.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    binary = os.path.abspath(args.charlstm or os.path.join(root, ".build", "debug", "charlstm"))
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"pytorch_logprob: no charlstm binary at {binary}; run swift build first or pass --charlstm")
+    binary = charlstm_binary(args.charlstm, "pytorch_logprob")
     torch.set_num_threads(1)
     folder = tempfile.mkdtemp(prefix="charlstm-logprob-")
 

@@ -29,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from charlstm_torch import CELLS, CharModel, read_metadata
+from charlstm_torch import CELLS, CharModel, charlstm_binary, read_metadata
 
 TOLERANCE = 1e-4  # nats/char
 FORMAT_VERSION = "1"
@@ -198,10 +198,7 @@ def main():
     parser.add_argument("--keep-folder", action="store_true", help="leave the work folder for inspection")
     parser.add_argument("--cells", default=",".join(CELLS), help="the cells to check, comma-separated (default: all)")
     args = parser.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    binary = os.path.abspath(args.charlstm or os.path.join(root, ".build", "debug", "charlstm"))
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"pytorch_parity: no charlstm binary at {binary}; run swift build first or pass --charlstm")
+    binary = charlstm_binary(args.charlstm, "pytorch_parity")
     torch.set_num_threads(1)
     folder = tempfile.mkdtemp(prefix="charlstm-parity-")
     train_text = generated_text(seed=1, words=9000)

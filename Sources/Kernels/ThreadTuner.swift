@@ -70,7 +70,7 @@ public struct ThreadTuner {
     public mutating func stepFinished() {
         stepsInPhase += 1
         guard let index = trialIndex else {
-            if stepsInPhase >= settledSteps { startTrial() }
+            if stepsInPhase >= settledSteps { switchTo(trial: 0) }
             return
         }
         guard stepsInPhase > warmupSteps else { return }
@@ -86,8 +86,6 @@ public struct ThreadTuner {
             use(candidates[fastest])
         }
     }
-
-    private mutating func startTrial() { switchTo(trial: 0) }
 
     private mutating func switchTo(trial index: Int) {
         trialIndex = index

@@ -32,7 +32,7 @@ final class InspectCommandTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         guard let workspace = try? Workspace() else { return }
-        try? workspace.write(quotedText(characters: 20_000, seed: 7), to: "quotes.txt")
+        guard (try? workspace.write(quotedText(characters: 20_000, seed: 7), to: "quotes.txt")) != nil else { return }
         let run = try? workspace.run(["train", "quotes.txt", "--run", "quotes", "--layers", "1", "--hidden", "32",
                                       "--embedding", "8", "--batch", "16", "--seq", "64", "--steps", "300", "--lr", "0.01",
                                       "--eval-every", "150", "--keep", "2", "--seed", "1"])
