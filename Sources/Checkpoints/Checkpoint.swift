@@ -19,6 +19,10 @@ public struct Checkpoint {
     public var carriedStateShape: [Int]
     /// The checkpoint this model was fine-tuned from, if any (metadata `parent`).
     public var parent: ParentCheckpoint?
+    /// The charlstm version that wrote the file read (metadata `charlstm_version`); nil for a file
+    /// from before versions were recorded, or from another writer. `encoded()` always records
+    /// this build's `ToolVersion.current`.
+    public var writtenBy: String?
 
     public init(model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer? = nil,
                 training: TrainingConfiguration? = nil, position: TrainingPosition? = nil,
@@ -68,6 +72,7 @@ public struct Checkpoint {
         var metadata: [String: String] = [
             "format": Self.formatName,
             "format_version": String(Self.formatVersion),
+            "charlstm_version": ToolVersion.current,
             "vocabulary": json(vocabulary.codePoints),
             "model": json(StoredModel(cell: model.configuration.cell.rawValue, vocabularySize: model.configuration.vocabularySize,
                                       embeddingSize: model.configuration.embeddingSize,
@@ -105,7 +110,7 @@ public struct Checkpoint {
     /// does not know could change the meaning of the file (a newer format), and a damaged
     /// `checksum` key would otherwise turn a checked file into an unchecked one.
     public static let metadataFields: Set<String> = [
-        "format", "format_version", "vocabulary", "model", "optimizer", "training", "position", "checksum", "parent",
+        "format", "format_version", "charlstm_version", "vocabulary", "model", "optimizer", "training", "position", "checksum", "parent",
     ]
 
     /// CRC-32 of everything in the file that carries meaning: every metadata field but the
@@ -259,8 +264,10 @@ public struct Checkpoint {
             parent = p
         }
         let model = CharModel(configuration: configuration, parameters: parameters)
-        return Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: training, position: position,
-                          carriedState: carried, carriedStateShape: carriedShape, parent: parent)
+        var checkpoint = Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: training,
+                                    position: position, carriedState: carried, carriedStateShape: carriedShape, parent: parent)
+        checkpoint.writtenBy = meta["charlstm_version"]
+        return checkpoint
     }
 
     /// The layout's tensors (under `prefix`) gathered into one buffer. Every tensor is checked

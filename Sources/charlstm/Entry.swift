@@ -11,6 +11,7 @@ struct CharLSTMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "charlstm",
         abstract: "Learn the style of any text with a stacked LSTM, and write new text in that style.",
+        version: ToolVersion.current,
         subcommands: [TrainCommand.self, GenerateCommand.self, ReplCommand.self, EvalCommand.self, InfoCommand.self,
                       InspectCommand.self])
 }
@@ -23,7 +24,7 @@ enum Entry {
     static func main() {
         BLASKernelSelection.chooseFastKernelsIfMisdetected()
         do {
-            var command = try CharLSTMCommand.parseAsRoot()
+            var command = try CharLSTMCommand.parseAsRoot(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             exit(report(error))

@@ -19,8 +19,8 @@ struct EvalCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint file or a run folder (its best checkpoint).") var checkpoint: String
     @Argument(help: "Text files or folders to evaluate on.") var files: [String]
-    @Option(help: "Parallel streams (default 50).") var streams: Int = 50
-    @Option(help: "Characters per forward window (default 256).") var window: Int = 256
+    @Option(help: "Parallel streams.") var streams: Int = 50
+    @Option(help: "Characters per forward window.") var window: Int = 256
     @OptionGroup var reading: CorpusOptions
     @Flag(help: "Print the result as JSON.") var json = false
 

@@ -20,6 +20,7 @@ struct InfoCommand: ParsableCommand {
         if json {
             var object: [String: Any] = [
                 "file": path, "file_bytes": size, "format_version": Checkpoint.formatVersion, "cell": m.cell.rawValue,
+                "charlstm_version": ToolVersion.current,
                 "layers": m.layers, "hidden": m.hiddenSize, "embedding": m.embeddingSize, "dropout": m.dropout,
                 "vocabulary_size": m.vocabularySize, "vocabulary": vocabulary,
                 "parameters": loaded.model.parameterCount,
@@ -34,6 +35,7 @@ struct InfoCommand: ParsableCommand {
             }
             if let o = loaded.optimizer { object["optimizer"] = ["kind": o.kind.rawValue, "step": o.step] }
             if let parent = loaded.parent { object["parent"] = ["file": parent.file, "sha256": parent.sha256] }
+            if let writtenBy = loaded.writtenBy { object["written_by"] = writtenBy }
             if let t = loaded.training, let data = try? JSONEncoder().encode(t),
                let training = try? JSONSerialization.jsonObject(with: data) {
                 object["training"] = training
@@ -43,6 +45,7 @@ struct InfoCommand: ParsableCommand {
         }
         var lines = [
             "file          \(path) (\(formatBytes(size)), format version \(Checkpoint.formatVersion))",
+            "version       written by \(loaded.writtenBy.map { "charlstm " + $0 } ?? "an unrecorded version (before 0.14.0, or another writer)"), read by charlstm \(ToolVersion.current)",
             "model         \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), dropout \(m.dropout), \(loaded.model.parameterCount) parameters",
             "vocabulary    \(m.vocabularySize) characters: \(printable(loaded.vocabulary))",
         ]

@@ -34,11 +34,11 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Write the activations page to this file.") var html: String?
     @Option(help: "Write the gradient-flow chart (SVG) to this file.") var gradients: String?
     @Flag(help: "Print the findings (and the gradient flow) as JSON on stdout.") var json = false
-    @Option(help: "Characters of the text the page and the findings cover (default 20000).") var chars: Int = 20000
-    @Option(help: "Units listed per property (default 10).") var top: Int = 10
-    @Option(name: .customLong("max-distance"), help: "Largest k of the gradient flow (default 200).") var maxDistance: Int = 200
-    @Option(help: "Positions the gradient flow is averaged over (default 128).") var positions: Int = 128
-    @Option(help: "Characters each gradient-flow window reads before it (default 100).") var warmup: Int = 100
+    @Option(help: "Characters of the text the page and the findings cover.") var chars: Int = 20000
+    @Option(help: "Units listed per property.") var top: Int = 10
+    @Option(name: .customLong("max-distance"), help: "Largest k of the gradient flow.") var maxDistance: Int = 200
+    @Option(help: "Positions the gradient flow is averaged over.") var positions: Int = 128
+    @Option(help: "Characters each gradient-flow window reads before it.") var warmup: Int = 100
     @Flag(name: .customLong("skip-unknown"), help: "Drop characters the model does not know (with a warning) instead of stopping.")
     var skipUnknown = false
     @Flag(name: .customLong("replace-invalid"), help: "Replace invalid UTF-8 with U+FFFD instead of stopping.")
