@@ -99,7 +99,8 @@ public struct Evaluation: Codable, Equatable, Sendable {
 public struct TrainingPosition: Codable, Equatable, Sendable {
     /// Updates taken.
     public var step: Int
-    /// Current epoch, from 0.
+    /// Passes over the training text completed: the resume cursor, from 0. Outputs show
+    /// `epochNumber` instead.
     public var epoch: Int
     /// Updates taken within the current epoch: the streams' cursor is this × sequence length.
     public var stepInEpoch: Int
@@ -129,6 +130,17 @@ public struct TrainingPosition: Codable, Equatable, Sendable {
 }
 
 extension TrainingPosition {
+    /// The epoch as every output shows it (status line, evaluation lines, log.csv, `info`,
+    /// `--json`): counted from 1, the pass over the training text that the last step belongs to.
+    public var epochNumber: Int { Self.epochNumber(step: step, epoch: epoch, stepInEpoch: stepInEpoch) }
+
+    /// The epoch counted from 1 for a position `stepInEpoch` steps into pass `epoch` (from 0).
+    /// At the end of a pass (step in epoch 0 again, after at least one step) it is still the
+    /// pass just finished: the evaluation at its end is that epoch's, and `--epochs 3` ends in epoch 3.
+    public static func epochNumber(step: Int, epoch: Int, stepInEpoch: Int) -> Int {
+        stepInEpoch == 0 && step > 0 ? epoch : epoch + 1
+    }
+
     /// The random generator this position records, or nil when the stored words are not a
     /// valid xoshiro256** state.
     public var randomGenerator: SeededGenerator? {

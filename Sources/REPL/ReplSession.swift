@@ -173,7 +173,7 @@ public final class ReplSession {
                      "vocabulary  \(m.vocabularySize) characters"]
         if let p = model.checkpoint.position {
             let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) } ?? "none"
-            lines.append("trained     step \(p.step), epoch \(p.epoch + 1); best val \(best)")
+            lines.append("trained     step \(p.step), epoch \(p.epochNumber); best val \(best)")
         }
         return lines.joined(separator: "\n")
     }

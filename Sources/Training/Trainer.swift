@@ -40,6 +40,9 @@ public struct TrainingStatus {
     public var remaining: Double?
     public var learningRate: Float
     public var gradientNorm: Float
+
+    /// The epoch counted from 1, as every output shows it (see `TrainingPosition.epochNumber`).
+    public var epochNumber: Int { TrainingPosition.epochNumber(step: step, epoch: epoch, stepInEpoch: stepInEpoch) }
 }
 
 /// The truncated-BPTT training loop: B streams over the training text, T steps per update,
@@ -196,7 +199,7 @@ public final class Trainer {
                 position.bestStep = position.step
             }
             try saveCheckpoint(asBest: improved)
-            try TrainingLog.append(LogRow(step: position.step, epoch: position.epoch, trainLoss: trainLoss,
+            try TrainingLog.append(LogRow(step: position.step, epoch: position.epochNumber, trainLoss: trainLoss,
                                           validationLoss: validation, learningRate: learningRate,
                                           charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)
             try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),

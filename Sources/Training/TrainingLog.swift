@@ -3,6 +3,7 @@ import Foundation
 
 /// One row of a run's CSV log, written at each evaluation.
 public struct LogRow {
+    /// The epoch counted from 1 (`TrainingPosition.epochNumber`), as every output shows it.
     public var step: Int, epoch: Int
     public var trainLoss: Double, validationLoss: Double?
     public var learningRate: Float, charsPerSecond: Double, seconds: Double

@@ -39,7 +39,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
         line.clear()
         let validation = s.lastValidationLoss.map { String(format: "val %.4f", $0) } ?? "no validation text"
         let best = s.bestValidationLoss.map { String(format: " (best %.4f)", $0) } ?? ""
-        note(String(format: "step %d · epoch %d · train %.4f · ", s.step, s.epoch + 1, s.smoothedLoss) + validation + best)
+        note(String(format: "step %d · epoch %d · train %.4f · ", s.step, s.epochNumber, s.smoothedLoss) + validation + best)
         let indented = sample.split(separator: "\n", omittingEmptySubsequences: false).map { "  │ " + $0 }.joined(separator: "\n")
         note(indented)
     }
@@ -59,7 +59,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
         note("stopped at step \(outcome.step) (\(why)); \(best); \(saved)")
         if json {
             var summary: [String: Any] = ["run": trainer.run.path, "step": outcome.step, "stop_reason": why,
-                                          "epoch": trainer.position.epoch]
+                                          "epoch": trainer.position.epochNumber]
             if let bestLoss = outcome.bestValidationLoss { summary["best_val_loss"] = bestLoss }
             if let last = outcome.lastCheckpoint { summary["last_checkpoint"] = last }
             if let data = try? JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]) {
@@ -74,7 +74,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
     }
 
     func describe(_ s: TrainingStatus) -> String {
-        var parts = [String(format: "epoch %d", s.epoch + 1), "step \(s.step)", String(format: "loss %.4f", s.smoothedLoss)]
+        var parts = ["epoch \(s.epochNumber)", "step \(s.step)", String(format: "loss %.4f", s.smoothedLoss)]
         if let v = s.lastValidationLoss { parts.append(String(format: "val %.4f", v)) }
         parts.append(String(format: "%.0f chars/s", s.charsPerSecond))
         parts.append(formatDuration(s.elapsed) + " elapsed")

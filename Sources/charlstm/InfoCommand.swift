@@ -27,7 +27,7 @@ struct InfoCommand: ParsableCommand {
             ]
             if let p = loaded.position {
                 object["step"] = p.step
-                object["epoch"] = p.epoch
+                object["epoch"] = p.epochNumber
                 object["elapsed_seconds"] = p.elapsedSeconds
                 if let best = p.bestValidationLoss { object["best_val_loss"] = best }
                 if let bestStep = p.bestStep { object["best_step"] = bestStep }
@@ -51,7 +51,7 @@ struct InfoCommand: ParsableCommand {
         ]
         if let p = loaded.position {
             let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char) at step %d", $0, $0 / log(2), p.bestStep ?? 0) } ?? "none yet"
-            lines.append("trained       step \(p.step), epoch \(p.epoch + 1), \(String(format: "%.0f", p.elapsedSeconds)) s")
+            lines.append("trained       step \(p.step), epoch \(p.epochNumber), \(String(format: "%.0f", p.elapsedSeconds)) s")
             lines.append("best val      \(best)")
             if let last = p.history.last {
                 lines.append(String(format: "last eval     step %d: train %.4f, val %.4f", last.step, last.trainLoss, last.validationLoss))
@@ -61,10 +61,10 @@ struct InfoCommand: ParsableCommand {
             let budget = [t.maxEpochs.map { "\($0) epochs" }, t.maxSteps.map { "\($0) steps" }, t.maxMinutes.map { "\($0) min" }]
                 .compactMap { $0 }.joined(separator: ", ")
             lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (decay \(t.learningRateDecay)/epoch), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
-            let evaluated = t.evaluationCharacters.map { "first \($0)" } ?? "all"
+            let evaluated = t.evaluationCharacters.map { "the first \($0)" } ?? "all"
             let hygiene = [t.patience.map { ", patience \($0)" }, t.saveEveryMinutes.map { ", save every \($0) min" }]
                 .compactMap { $0 }.joined()
-            lines.append("checkpoints   eval every \(t.evaluateEvery) steps on the \(evaluated) held-out characters, keep \(t.keep)\(hygiene), threads \(t.threads)")
+            lines.append("checkpoints   eval every \(t.evaluateEvery) steps on \(evaluated) held-out characters, keep \(t.keep)\(hygiene), threads \(t.threads)")
             lines.append("corpus        \(t.corpus.joined(separator: ", "))")
         }
         if let parent = loaded.parent { lines.append("parent        \(parent.file) (sha256 \(parent.sha256))") }

@@ -38,7 +38,7 @@ final class CheckpointCommandTests: XCTestCase {
         XCTAssertEqual(object["vocabulary_size"] as? Int, vocabularySize)
         XCTAssertEqual(object["parameters"] as? Int, expectedParameters(vocabulary: vocabularySize))
         XCTAssertEqual(object["step"] as? Int, 20)
-        XCTAssertEqual(object["epoch"] as? Int, 0)
+        XCTAssertEqual(object["epoch"] as? Int, 1, "epochs count from 1 in every output")
         XCTAssertEqual(object["file_bytes"] as? Int, bytes)
         XCTAssertEqual(object["format_version"] as? Int, 1)
         XCTAssertEqual((object["vocabulary"] as? String)?.unicodeScalars.count, vocabularySize)
