@@ -3,7 +3,11 @@ import Network
 
 /// How a run was asked to train: the flags of `charlstm train`, as stored in its checkpoints.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// The corpus files and folders as typed (relative to the working directory of the time).
     public var corpus: [String]
+    /// Where each of `corpus` was, absolute, with its fingerprint; nil in runs from before it was
+    /// recorded (see `CorpusLocator`).
+    public var corpusLocations: [CorpusLocation]?
     public var batch: Int
     public var sequenceLength: Int
     public var learningRate: Float
@@ -30,8 +34,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public init(corpus: [String], batch: Int, sequenceLength: Int, learningRate: Float, learningRateDecay: Float,
                 optimizer: OptimizerKind, clip: Float, validationFraction: Double, evaluateEvery: Int, keep: Int,
                 seed: UInt64, threads: Int, maxEpochs: Int?, maxSteps: Int?, maxMinutes: Double?,
-                patience: Int? = nil, saveEveryMinutes: Double? = nil, evaluationCharacters: Int? = nil) {
+                patience: Int? = nil, saveEveryMinutes: Double? = nil, evaluationCharacters: Int? = nil,
+                corpusLocations: [CorpusLocation]? = nil) {
         self.corpus = corpus
+        self.corpusLocations = corpusLocations
         self.batch = batch
         self.sequenceLength = sequenceLength
         self.learningRate = learningRate
@@ -67,6 +73,9 @@ extension TrainingConfiguration {
         if let patience, patience < 1 { return "patience \(patience)" }
         if let minutes = saveEveryMinutes, !(minutes.isFinite && minutes > 0) { return "save-every-minutes \(minutes)" }
         if let characters = evaluationCharacters, characters < 2 { return "eval-chars \(characters)" }
+        if let locations = corpusLocations, locations.count != corpus.count {
+            return "\(locations.count) corpus locations for \(corpus.count) corpus paths"
+        }
         return nil
     }
 }

@@ -23,8 +23,19 @@ public struct TokenCache {
     public init(folder: String) { self.folder = folder }
 
     /// The folder named by `CHARLSTM_CACHE_DIR`, else the default.
-    public static var configuredFolder: String {
-        ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultFolder
+    public static var configuredFolder: String { configuredFolder(otherwise: defaultFolder) }
+
+    /// The folder named by `CHARLSTM_CACHE_DIR`, else `fallback`.
+    public static func configuredFolder(otherwise fallback: String) -> String {
+        ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
+    }
+
+    /// The default folder for a run's corpus: `.cache` beside the run folder, which for a new
+    /// run `checkpoints/<run>` is the default itself, and for a run resumed from another working
+    /// directory is still the cache it was encoded into.
+    public static func folder(besideRun runFolder: String) -> String {
+        let parent = (runFolder as NSString).deletingLastPathComponent
+        return ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(".cache")
     }
 
     /// The corpus's tokens: the cache file when it matches the files as they are now, else a

@@ -65,7 +65,12 @@ struct InfoCommand: ParsableCommand {
             let hygiene = [t.patience.map { ", patience \($0)" }, t.saveEveryMinutes.map { ", save every \($0) min" }]
                 .compactMap { $0 }.joined()
             lines.append("checkpoints   eval every \(t.evaluateEvery) steps on \(evaluated) held-out characters, keep \(t.keep)\(hygiene), threads \(t.threads)")
-            lines.append("corpus        \(t.corpus.joined(separator: ", "))")
+            let corpus = t.corpus.enumerated().map { index, typed -> String in
+                guard let location = t.corpusLocations?[index] else { return typed }
+                let at = typed == location.absolutePath ? "" : "at \(location.absolutePath), "
+                return "\(typed) (\(at)\(location.summary))"
+            }
+            lines.append("corpus        \(corpus.joined(separator: ", "))")
         }
         if let parent = loaded.parent { lines.append("parent        \(parent.file) (sha256 \(parent.sha256))") }
         print(lines.joined(separator: "\n"))

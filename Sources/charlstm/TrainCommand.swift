@@ -152,7 +152,9 @@ struct TrainCommand: ParsableCommand {
             maxSteps: budgetGiven ? steps : base?.maxSteps,
             maxMinutes: budgetGiven ? minutes : base?.maxMinutes,
             patience: patience ?? base?.patience, saveEveryMinutes: saveEveryMinutes ?? base?.saveEveryMinutes,
-            evaluationCharacters: evaluationCharacters(base: base))
+            evaluationCharacters: evaluationCharacters(base: base),
+            // Unreadable paths record nothing here: reading the corpus reports them next.
+            corpusLocations: corpus.isEmpty ? base?.corpusLocations : try? corpus.map(CorpusLocation.of))
     }
 
     /// `--eval-chars` (0: all, stored as nil), else the run's own cap, else the default.
@@ -228,20 +230,24 @@ struct TrainCommand: ParsableCommand {
             throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
         }
         try rejectConflicts(with: checkpoint, stored: stored, path: path)
-        let training = trainingConfiguration(base: stored)
+        var training = trainingConfiguration(base: stored)
         if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
+        var paths = training.corpus
+        if corpus.isEmpty {
+            let found = try CorpusLocator.locate(training, runFolder: runFolder.path, runArgument: argument)
+            found.forEach { reporter.noteOnStart($0.note) }
+            paths = found.map(\.path)
+            // Recorded afresh: the next resume looks where the text was found this time.
+            training.corpusLocations = try? paths.map(CorpusLocation.of)
+        }
         let split: SplitCorpus
         do {
-            split = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
+            split = try TrainingSetup.loadCorpus(paths, validationFraction: training.validationFraction,
                                                  vocabulary: checkpoint.vocabulary,
                                                  evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
+                                                 invalidUTF8: invalidUTF8, cache: reading.cache(forRun: runFolder), report: reporter.noteOnStart)
         } catch let error as UsageError {
             throw UsageError("cannot resume on this corpus: \(error.description)")
-        } catch CorpusError.notFound(let missing) where corpus.isEmpty {
-            // The run's own corpus, recorded at its start, has been moved or deleted since.
-            throw UsageError("cannot resume \(argument): its corpus \(missing) is gone (no such file or folder); "
-                             + "give the text again: charlstm train FILE... --resume \(argument)")
         }
         return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
                                         run: runFolder, reporter: reporter)

@@ -296,7 +296,7 @@ final class CrashSafetyTests: XCTestCase {
 
         let resume = try w.run(["train", "--resume", "checkpoints/gone", "--steps", "310"])
         XCTAssertEqual(resume.status, 2, resume.stderr)
-        XCTAssertEqual(resume.errorLines, ["charlstm: cannot resume checkpoints/gone: its corpus corpus.txt is gone (no such file or folder); give the text again: charlstm train FILE... --resume checkpoints/gone"])
+        XCTAssertEqual(resume.errorLines, ["charlstm: cannot resume checkpoints/gone: its corpus corpus.txt is gone (looked at \(CorpusLocation.absolute(w.path("corpus.txt")))); give the text again: charlstm train FILE... --resume checkpoints/gone"])
 
         try w.write(text, to: "moved.txt")
         let again = try w.run(["train", "moved.txt", "--resume", "checkpoints/gone", "--steps", "310"])
