@@ -31,6 +31,13 @@ public enum AtomicFile {
         name.hasPrefix(".") && name.contains(temporaryMarker)
     }
 
+    /// The file a temporary name will become (`NAME` of `.NAME.tmp-PID`), and the process writing it.
+    public static func parseTemporaryName(_ name: String) -> (target: String, writer: Int32)? {
+        guard isTemporaryName(name), let marker = name.range(of: temporaryMarker, options: .backwards),
+              let pid = Int32(name[marker.upperBound...]) else { return nil }
+        return (String(name[name.index(after: name.startIndex) ..< marker.lowerBound]), pid)
+    }
+
     /// Flushes a folder's entries (a completed rename) to disk; best effort.
     public static func syncFolder(_ folder: String) {
         let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

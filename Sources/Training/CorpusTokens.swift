@@ -101,13 +101,10 @@ public final class CorpusTokens {
             close(descriptor)
             return .failure(Problem(why))
         }
-        guard let prefix = try? handle.read(upToCount: 24), prefix.count == 24, prefix.prefix(16) == magic else {
-            return fail("is not a token cache file")
-        }
-        let length = prefix.suffix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
-        guard length < UInt64(size), let json = try? handle.read(upToCount: Int(length)), json.count == Int(length),
-              let header = try? JSONDecoder().decode(Header.self, from: json) else {
-            return fail("has a damaged header")
+        let header: Header, length: Int
+        switch readHeader(handle, size: size) {
+        case .success(let read): (header, length) = read
+        case .failure(let problem): return fail(problem.description)
         }
         guard header.version == Header.version else { return fail("was written by another version of charlstm") }
         guard header.identity == identity else { return fail("was built from files that have changed since (size or modification time)") }
@@ -138,6 +135,20 @@ public final class CorpusTokens {
         // Stop the kernel from reading ahead a whole corpus: the streams read small windows far apart.
         posix_fadvise(descriptor, 0, 0, POSIX_FADV_RANDOM)
         return .success(CorpusTokens(path: path, descriptor: descriptor, header: header, dataOffset: dataOffset))
+    }
+
+    /// The header of a token cache file of `size` bytes, read from its start, and the header's
+    /// length in bytes; only the header is read (the data stays unchecked).
+    static func readHeader(_ handle: FileHandle, size: Int) -> Result<(Header, length: Int), Problem> {
+        guard let prefix = try? handle.read(upToCount: 24), prefix.count == 24, prefix.prefix(16) == magic else {
+            return .failure(Problem("is not a token cache file"))
+        }
+        let length = prefix.suffix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+        guard length < UInt64(size), let json = try? handle.read(upToCount: Int(length)), json.count == Int(length),
+              let header = try? JSONDecoder().decode(Header.self, from: json) else {
+            return .failure(Problem("has a damaged header"))
+        }
+        return .success((header, Int(length)))
     }
 
     /// The tokens in `range`, as indices of `vocabulary`. Throws `unknownCharacters` (with

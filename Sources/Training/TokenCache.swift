@@ -19,6 +19,8 @@ public struct TokenCache {
     /// skips folders starting with a dot), overridden by `--cache-dir` or this variable.
     public static let defaultFolder = "checkpoints/.cache"
     public static let environmentVariable = "CHARLSTM_CACHE_DIR"
+    /// Token files are named by a hash of their corpus's paths, with this ending.
+    static let fileExtension = ".tokens"
 
     public init(folder: String) { self.folder = folder }
 
@@ -46,10 +48,13 @@ public struct TokenCache {
         let identity = CorpusTokens.Identity(files, replacesInvalidUTF8: invalidUTF8 == .replace)
         let name = SHA256.hex(Data(([identity.replacesInvalidUTF8 ? "replace" : "fail"] + files.map(\.path))
             .joined(separator: "\n").utf8)).prefix(32)
-        let path = (folder as NSString).appendingPathComponent(name + ".tokens")
+        let path = (folder as NSString).appendingPathComponent(name + Self.fileExtension)
         if FileManager.default.fileExists(atPath: path) {
             switch CorpusTokens.open(path, expecting: identity) {
             case .success(let tokens):
+                // The file's modification time says when it was last used (`charlstm cache list`);
+                // best effort: a read-only cache is still usable.
+                utimes(path, nil)
                 report("token cache: reusing \(path) (\(tokens.count) characters)")
                 return tokens
             case .failure(let problem):
