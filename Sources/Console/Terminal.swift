@@ -6,6 +6,14 @@ public enum Terminal {
     public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
     public static var stdinIsTerminal: Bool { isatty(0) == 1 }
 
+    /// The width in columns of the terminal on stdout; nil when stdout is no terminal or the
+    /// terminal does not say (a size of 0, as a fresh pseudo-terminal has).
+    public static var columns: Int? {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     /// Writes a line to stderr.
     public static func note(_ message: String) {
         writeError(message + "\n")

@@ -18,11 +18,14 @@ public struct ReplState: Equatable, Sendable {
     }
 
     /// "temperature 0.8 · top-k off · top-p 0.9 · length 400 · seed 7", then the stop strings if any.
-    public var summary: String {
+    public var summary: String { summaryParts.joined(separator: " · ") }
+
+    /// The settings one by one, as the summary and the banner show them.
+    public var summaryParts: [String] {
         let topK = settings.topK.map(String.init) ?? "off"
         let topP = settings.topP.map { "\($0)" } ?? "off"
-        let summary = "temperature \(settings.temperature) · top-k \(topK) · top-p \(topP) · length \(length) · seed \(seed)"
-        return stops.isEmpty ? summary : summary + " · " + stopList
+        let parts = ["temperature \(settings.temperature)", "top-k \(topK)", "top-p \(topP)", "length \(length)", "seed \(seed)"]
+        return stops.isEmpty ? parts : parts + [stopList]
     }
 
     /// "stop at "\n\n" or "END"", or "no stop strings".

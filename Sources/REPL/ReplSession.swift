@@ -26,9 +26,11 @@ public final class ReplSession {
         generator.stops = state.stops
     }
 
-    /// One line about the model and the settings, shown at the start.
-    public var banner: String {
-        "charlstm repl · \(model.path): \(model.summary) · \(state.summary) · :help for commands"
+    /// The model and the settings, shown at the start, on as few lines as fit a terminal
+    /// `width` columns wide (each line at most that wide, so none wraps).
+    public func banner(width: Int) -> String {
+        fittedLines(["charlstm repl", model.path, model.summary] + state.summaryParts + [":help for commands"], width: width)
+            .joined(separator: "\n")
     }
 
     /// Handles one line of input; returns false when the session should end.

@@ -51,7 +51,7 @@ struct ReplCommand: ParsableCommand {
             return
         }
         let input = ReadlineInput(prompt: "> ", historyPath: ReplHistory.path())
-        print(session.banner)
+        print(session.banner(width: Terminal.columns ?? 80))
         var going = startingTurn()
         while going, let line = input.readLine() {
             going = session.handle(line)

@@ -12,10 +12,15 @@ final class PseudoTerminal {
     /// How far `waitFor` has consumed `transcript`.
     private var consumed = 0
 
-    init(_ arguments: [String], in folder: String, environment: [String: String]) throws {
+    /// `columns`, when given, is the terminal's width, as a terminal window of that size reports it.
+    init(_ arguments: [String], in folder: String, environment: [String: String], columns: UInt16? = nil) throws {
         master = PTY.openpt(O_RDWR | O_NOCTTY)
         guard master >= 0, PTY.grantpt(master) == 0, PTY.unlockpt(master) == 0, let name = PTY.ptsname(master) else {
             throw PseudoTerminalError(description: "no pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        if let columns {
+            var size = winsize(ws_row: 24, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
+            _ = ioctl(master, UInt(TIOCSWINSZ), &size)
         }
         let slavePath = String(cString: name)
         var actions = posix_spawn_file_actions_t()
