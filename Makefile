@@ -12,8 +12,9 @@ MINUTES ?= 3
 RUN ?= demo
 RESUME ?=
 BUILD_PACKAGES := libopenblas-dev libreadline-dev zlib1g-dev pkg-config
-# The end-to-end tests render inspect's page in a headless browser.
-TEST_PACKAGES := chromium
+# The end-to-end tests render inspect's page in a headless browser, and train under mpirun
+# (Open MPI's runtime is enough: charlstm loads libmpi when mpirun starts it, so no headers).
+TEST_PACKAGES := chromium openmpi-bin
 
 .PHONY: demo test
 

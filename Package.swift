@@ -28,6 +28,11 @@ let package = Package(
         .systemLibrary(name: "CReadline", providers: [.apt(["libreadline-dev"]), .brew(["readline"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
+        // Open MPI, loaded at run time only under mpirun (Sources/CMPI/include/cmpi.h says why it
+        // is not a system library): a machine without it builds and runs everything else.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "MessagePassing", dependencies: ["CMPI"]),
+
         .target(name: "CKernels", cSettings: vectorC),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
         .target(name: "Tokenization", swiftSettings: fastMath),
@@ -42,7 +47,7 @@ let package = Package(
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
             "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MessagePassing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
                           dependencies: ["Kernels", "Network", "Tokenization", "Checkpoints", "Training"],

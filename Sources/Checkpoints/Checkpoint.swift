@@ -147,16 +147,27 @@ public struct Checkpoint {
     /// Reads and fully validates a checkpoint file. Any problem is a `CheckpointError` naming
     /// the file; nothing half-loaded is ever returned.
     public static func read(from path: String) throws -> Checkpoint {
-        let data: Data
+        try decode(readBytes(from: path), from: path)
+    }
+
+    /// A checkpoint file's bytes, not yet checked; a file that cannot be read is a
+    /// `CheckpointError` naming it.
+    public static func readBytes(from path: String) throws -> Data {
         // Read, not memory-mapped: a mapped file that shrinks while it is decoded (copied over
         // in place by `cp`) kills the process with SIGBUS.
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             var isFolder: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
                 throw CheckpointError(path: path, problem: "no such file")
             }
             throw CheckpointError(path: path, problem: isFolder.boolValue ? "is a folder with no checkpoint in it" : "cannot be read")
         }
+    }
+
+    /// Fully validates a checkpoint's bytes, read from `path` here or elsewhere (rank 0 of a
+    /// data-parallel job reads the file for all ranks). Any problem is a `CheckpointError`
+    /// naming `path`.
+    public static func decode(_ data: Data, from path: String) throws -> Checkpoint {
         do {
             return try decode(data)
         } catch SafeTensorsError.damaged(let why) {

@@ -4,13 +4,14 @@ import Foundation
 /// point (it polls `requested`); a second one, while the first is still pending, exits at once.
 /// SIGTERM (`kill`, a job scheduler, a system shutdown) and SIGHUP (the terminal or the SSH
 /// session closed) are handled the same way when asked, so an overnight run that is told to
-/// stop saves its progress instead of dying mid-epoch.
+/// stop saves its progress instead of dying mid-epoch. So is SIGUSR1, which `mpirun` forwards
+/// to every rank of a job (SIGTERM makes mpirun end the job, with status 1 whatever the ranks do).
 public enum Interrupt {
     /// Set from the signal handler; read by the work loop. Word-sized stores are atomic here.
     nonisolated(unsafe) private static var pending: sig_atomic_t = 0
     nonisolated(unsafe) private static var hardExit = true
 
-    /// Installs the handler for SIGINT, and with `terminate` for SIGTERM and SIGHUP too. With
+    /// Installs the handler for SIGINT, and with `terminate` for SIGTERM, SIGHUP and SIGUSR1 too. With
     /// `secondExits`, a second signal before `clear()` ends the process with status 128 + its
     /// number (130 for SIGINT), the shell convention for death by a signal.
     public static func install(secondExits: Bool = true, terminate: Bool = false) {
@@ -27,6 +28,7 @@ public enum Interrupt {
         if terminate {
             signal(SIGTERM, handler)
             signal(SIGHUP, handler)
+            signal(SIGUSR1, handler)
         }
     }
 

@@ -95,11 +95,21 @@ public final class UnrolledNetwork {
     }
 
     /// Runs `steps` steps and returns the summed cross-entropy (nats) over steps·batch
-    /// predictions. With `training`, applies dropout (drawing masks from `rng`) and leaves
-    /// ∂(mean loss)/∂logits ready for `backward`.
+    /// predictions. With `training`, applies dropout (masks keyed by one number drawn from
+    /// `rng`, see `DropoutKey`) and leaves ∂(mean loss)/∂logits ready for `backward`.
     @discardableResult
     public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                         training: Bool, rng: inout SeededGenerator) -> Double {
+        forward(inputs: inputs, targets: targets, steps: steps, dropout: training ? DropoutKey(seed: rng.next()) : nil)
+    }
+
+    /// Runs `steps` steps and returns the summed cross-entropy (nats) over steps·batch
+    /// predictions. With a `dropout` key (training), applies dropout with the masks that key
+    /// gives these streams and leaves ∂(mean loss)/∂logits ready for `backward`.
+    @discardableResult
+    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
+                        dropout: DropoutKey?) -> Double {
+        let training = dropout != nil
         let c = model.configuration, p = model.parameters.pointer
         let rows = steps * batch, e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
         let table = model.layout.offset("embedding.weight")
@@ -112,9 +122,9 @@ public final class UnrolledNetwork {
         for (l, layer) in layers.enumerated() {
             layer.carryState()
             layer.forward(l == 0 ? firstLayerInput : .dense(input), steps: steps, parameters: p)
-            if dropoutActive {
+            if dropoutActive, let dropout {
                 applyDropout(layer.outputs, mask: dropoutMasks[l].pointer, into: droppedOutputs[l].pointer,
-                             count: rows * h, probability: c.dropout, rng: &rng)
+                             steps: steps, probability: c.dropout, key: dropout.layer(l))
             }
             input = UnsafePointer(stageOutput(l))
         }
@@ -207,14 +217,20 @@ public final class UnrolledNetwork {
                        vocabulary: model.configuration.vocabularySize)
     }
 
+    /// Rows are time-major (row t·batch + b is step t of stream b), `hiddenSize` units each.
     private func applyDropout(_ x: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>,
-                              into out: UnsafeMutablePointer<Float>, count: Int, probability: Float,
-                              rng: inout SeededGenerator) {
-        let keep = 1 / (1 - probability)
-        for k in 0..<count {
-            let m: Float = rng.nextUnitFloat() < probability ? 0 : keep
-            mask[k] = m
-            out[k] = x[k] * m
+                              into out: UnsafeMutablePointer<Float>, steps: Int, probability: Float, key: DropoutKey) {
+        let keep = 1 / (1 - probability), h = model.configuration.hiddenSize
+        for t in 0..<steps {
+            for b in 0..<batch {
+                let row = (t * batch + b) * h
+                var units = key.units(step: t, stream: b)
+                for k in row ..< row + h {
+                    let m: Float = units.nextUnitFloat() < probability ? 0 : keep
+                    mask[k] = m
+                    out[k] = x[k] * m
+                }
+            }
         }
     }
 

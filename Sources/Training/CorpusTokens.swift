@@ -64,6 +64,8 @@ public final class CorpusTokens {
     public let count: Int
     /// Bytes per token.
     public let width: Int
+    /// The checksum of the tokens (see `TokenChecksum`): two hosts' caches of the same text agree.
+    public let checksum: String
     let descriptor: Int32
     let dataOffset: Int
 
@@ -73,6 +75,7 @@ public final class CorpusTokens {
         characters = header.characters.map { (Unicode.Scalar(UInt32($0[0]))!, $0[1]) }
         count = header.count
         width = header.width
+        checksum = header.checksum
         self.dataOffset = dataOffset
     }
 

@@ -56,48 +56,71 @@ public final class Trainer {
     public let run: RunFolder
     /// The checkpoint a fine-tuned run started from, recorded in each of its checkpoints.
     public var parent: ParentCheckpoint?
+    /// `SplitCorpus.fingerprint` of the text it trains on, when set up from one.
+    public var corpusFingerprint = ""
     let streams: TextStreams
+    /// The processes training this model together; `SingleProcess` when alone.
+    public let group: any TrainingGroup
+    /// This rank's contiguous share of the run's streams (all of them in one process).
+    public let ownStreams: Range<Int>
+    /// Rank 0's: the other ranks neither evaluate nor sample.
     let evaluator: Evaluator?
-    /// The unrolled network for one micro-batch: `batch / microBatches` streams.
+    /// Whether there is held-out text to evaluate (on rank 0).
+    let validationHeldOut: Bool
+    /// The unrolled network for one micro-batch: `ownStreams.count / microBatches` streams.
     let network: UnrolledNetwork
-    /// Sequential slices of the streams per update (see `TrainingMemory.microBatches`).
+    /// Sequential slices of this rank's streams per update (see `TrainingMemory.microBatches`).
     public let microBatches: Int
     /// The state each slice carries to its next window, by `UnrolledNetwork.carriedState`'s names.
     private var sliceStates: [[String: [Float]]]
     let gradients: FloatBuffer
+    /// What a group's ranks sum at the end of a step: the gradient, then `StepSums`' fields.
+    private let reduction: FloatBuffer
     var rng: SeededGenerator
     weak var reporter: TrainingReporter?
     private var inputs: [Int32], targets: [Int32]
     /// A sample primer: the first character of the held-out text (or of the training text).
     private let samplePrimer: Int32
 
-    /// Sets up a run from its state; `carriedState` continues a resumed run mid-epoch.
+    /// Sets up a run from its state; `carriedState` (all streams') continues a resumed run
+    /// mid-epoch. In a `group` of several ranks, `configuration.batch` must be a multiple of
+    /// its size, every rank must have the same state, and only rank 0's `reporter` is used.
     public init(configuration: TrainingConfiguration, model: CharModel, vocabulary: Vocabulary, optimizer: Optimizer,
                 position: TrainingPosition, carriedState: [String: [Float]], run: RunFolder,
                 trainTokens: any TokenSequence, validationTokens: any TokenSequence, reporter: TrainingReporter?,
+                group: any TrainingGroup = SingleProcess(),
                 activationBudget: Double = TrainingMemory.activationBudget,
                 minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) {
+        precondition(configuration.batch % group.size == 0, "the batch must be a multiple of the group's size")
         self.configuration = configuration
         self.model = model
         self.vocabulary = vocabulary
         self.optimizer = optimizer
         self.position = position
         self.run = run
-        self.reporter = reporter
+        self.reporter = group.rank == 0 ? reporter : nil
+        self.group = group
         streams = TextStreams(tokens: trainTokens, batch: configuration.batch)
-        microBatches = TrainingMemory.microBatches(model: model.configuration, batch: configuration.batch,
-                                                   sequenceLength: configuration.sequenceLength, budget: activationBudget,
-                                                   minimumStreams: minimumSliceStreams)
-        network = UnrolledNetwork(model: model, batch: configuration.batch / microBatches,
-                                  maxSteps: configuration.sequenceLength)
+        let share = configuration.batch / group.size
+        ownStreams = group.rank * share ..< (group.rank + 1) * share
+        func slices(_ streams: Int) -> Int {
+            TrainingMemory.microBatches(model: model.configuration, batch: streams, sequenceLength: configuration.sequenceLength,
+                                        budget: activationBudget, minimumStreams: minimumSliceStreams)
+        }
+        microBatches = slices(share)
+        network = UnrolledNetwork(model: model, batch: share / microBatches, maxSteps: configuration.sequenceLength)
         network.resetState()
         sliceStates = Array(repeating: network.carriedState, count: microBatches)
-        // Evaluation runs on the training network's streams, so it needs no memory of its own.
-        evaluator = validationTokens.count >= 2
-            ? Evaluator(model: model, tokens: validationTokens, batch: network.batch, window: configuration.sequenceLength,
-                        sharing: network)
+        // Evaluation cuts the held-out text into as many streams as one process training the
+        // whole batch would (the loss depends on the cut), on the training network when that
+        // is its width, so it then needs no memory of its own.
+        evaluator = validationTokens.count >= 2 && group.rank == 0
+            ? Evaluator(model: model, tokens: validationTokens, batch: configuration.batch / slices(configuration.batch),
+                        window: configuration.sequenceLength, sharing: network)
             : nil
+        validationHeldOut = validationTokens.count >= 2
         gradients = FloatBuffer(count: model.parameterCount)
+        reduction = FloatBuffer(count: group.size > 1 ? model.parameterCount + StepSums.count : 0)
         rng = position.randomGenerator ?? SeededGenerator(seed: configuration.seed)
         inputs = [Int32](repeating: 0, count: network.batch * configuration.sequenceLength)
         targets = inputs
@@ -107,20 +130,42 @@ public final class Trainer {
         }
     }
 
-    /// The carried state of all streams (batch×hidden per tensor), as a checkpoint stores it.
+    /// The carried state of this rank's streams (`ownStreams.count`×hidden per tensor; all
+    /// streams in one process).
     public var carriedState: [String: [Float]] {
         var all = [String: [Float]]()
         for name in sliceStates[0].keys { all[name] = sliceStates.flatMap { $0[name]! } }
         return all
     }
 
-    /// Splits a checkpoint's carried state (batch×hidden per tensor) back into the slices.
+    /// The carried state of all streams (batch×hidden per tensor), as a checkpoint stores it:
+    /// the ranks' shares gathered in stream order, complete on rank 0. Every rank must call it.
+    public func gatheredCarriedState() -> [String: [Float]] {
+        let own = carriedState
+        guard group.size > 1 else { return own }
+        let names = own.keys.sorted()
+        let bytes = names.flatMap { name in own[name]!.withUnsafeBytes { Array($0) } }
+        let shares = group.gather(bytes)
+        guard group.isLeader else { return [:] }
+        let perTensor = ownStreams.count * model.configuration.hiddenSize
+        var all = [String: [Float]]()
+        for (k, name) in names.enumerated() {
+            all[name] = shares.flatMap { share in
+                share.withUnsafeBytes { Array($0.bindMemory(to: Float.self)[k * perTensor ..< (k + 1) * perTensor]) }
+            }
+        }
+        return all
+    }
+
+    /// Takes this rank's streams of a checkpoint's carried state (batch×hidden per tensor) and
+    /// splits them into the slices.
     private func restoreCarriedState(_ state: [String: [Float]]) {
-        let sliceCount = network.batch * model.configuration.hiddenSize
+        let h = model.configuration.hiddenSize, sliceCount = network.batch * h
         for k in 0..<microBatches {
+            let first = (ownStreams.lowerBound + k * network.batch) * h
             var slice = [String: [Float]]()
-            for (name, values) in state where values.count == sliceCount * microBatches {
-                slice[name] = Array(values[k * sliceCount ..< (k + 1) * sliceCount])
+            for (name, values) in state where values.count == configuration.batch * h {
+                slice[name] = Array(values[first ..< first + sliceCount])
             }
             if slice.count == sliceStates[k].count { sliceStates[k] = slice }
         }
@@ -141,7 +186,8 @@ public final class Trainer {
         let sessionStart = Date()
         let elapsedBefore = position.elapsedSeconds
         var lastReport = Date.distantPast
-        var lastCheckpoint: String? = run.latestCheckpoint
+        // Rank 0's view of the folder, so every rank takes the same decisions below.
+        var lastCheckpoint: String? = group.broadcast(group.isLeader ? run.latestCheckpoint : nil)
         var charsSinceMark = 0
         var markTime = Date()
         var rate = 0.0
@@ -149,6 +195,7 @@ public final class Trainer {
         var lastValidation = position.history.last?.validationLoss
         let charsPerStep = c.batch * c.sequenceLength
         var lastSave = sessionStart
+        try checkReplicasAgree()
 
         func status() -> TrainingStatus {
             let elapsed = elapsedBefore + Date().timeIntervalSince(sessionStart)
@@ -160,17 +207,21 @@ public final class Trainer {
         }
         /// Writes the step checkpoint (and, when it is the best so far, `best.safetensors` first:
         /// a kill between the two then leaves the older step checkpoint, whose resumed run
-        /// reaches this evaluation again and rewrites both).
+        /// reaches this evaluation again and rewrites both). Every rank takes part; rank 0 writes.
         func saveCheckpoint(asBest: Bool) throws {
+            try checkReplicasAgree()
             position.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(sessionStart)
             position.randomState = rng.state.map { String($0, radix: 16) }
-            let bytes = checkpoint().encoded()
-            if asBest { try AtomicFile.write(bytes, to: run.bestPath) }
+            let snapshot = checkpoint()
             let path = run.checkpointPath(step: position.step)
-            try AtomicFile.write(bytes, to: path)
+            try group.onLeader {
+                let bytes = snapshot.encoded()
+                if asBest { try AtomicFile.write(bytes, to: run.bestPath) }
+                try AtomicFile.write(bytes, to: path)
+                run.prune(keep: c.keep)
+            }
             lastCheckpoint = path
             lastSave = Date()
-            run.prune(keep: c.keep)
         }
         func diverged(_ what: String, atStep failedStep: Int) -> TrainingOutcome {
             let keep = lastCheckpoint.map { "; the last good checkpoint is \($0)" } ?? ""
@@ -179,12 +230,12 @@ public final class Trainer {
                 step: position.step, bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
         }
         /// Evaluates and checkpoints; returns what went wrong instead when the weights have
-        /// diverged, so that no checkpoint of a broken model is ever written.
+        /// diverged, so that no checkpoint of a broken model is ever written. Rank 0 measures
+        /// the loss and every rank learns it, so all keep the same history and decide alike.
         func evaluate() throws -> String? {
             let trainLoss = position.smoothedTrainLoss ?? .nan
             var validation: Double?
-            if let evaluator {
-                let loss = evaluator.meanLoss()
+            if let loss = validationLossOfGroup() {
                 guard !isExploding(loss) else { return "validation loss \(loss)" }
                 validation = loss
                 lastValidation = loss
@@ -199,24 +250,37 @@ public final class Trainer {
                 position.bestStep = position.step
             }
             try saveCheckpoint(asBest: improved)
-            try TrainingLog.append(LogRow(step: position.step, epoch: position.epochNumber, trainLoss: trainLoss,
-                                          validationLoss: validation, learningRate: learningRate,
-                                          charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)
-            try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),
-                                 to: run.plotPath)
-            reporter?.evaluated(status(), sample: sample(length: 200))
+            try group.onLeader {
+                try TrainingLog.append(LogRow(step: position.step, epoch: position.epochNumber, trainLoss: trainLoss,
+                                              validationLoss: validation, learningRate: learningRate,
+                                              charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)
+                try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),
+                                     to: run.plotPath)
+                reporter?.evaluated(status(), sample: sample(length: 200))
+            }
             return nil
         }
+        /// What this rank asks of the group as its step ends: stop (Ctrl-C or SIGTERM here,
+        /// or rank 0's clock past `--minutes`) and save (rank 0's clock past `--save-every-minutes`).
+        func requests() -> StepRequests {
+            let now = Date()
+            let timeUp = group.isLeader && c.maxMinutes.map { now.timeIntervalSince(sessionStart) >= $0 * 60 } == true
+            let saveDue = group.isLeader && c.saveEveryMinutes.map { now.timeIntervalSince(lastSave) >= $0 * 60 } == true
+            return StepRequests(interrupt: Interrupt.requested, timeUp: timeUp, save: saveDue)
+        }
 
+        // A group hears of a stop through the next step's sum; one process can stop before its first step.
+        var agreed = group.size == 1 ? requests() : StepRequests()
         while true {
-            if budgetReached(sessionStart: sessionStart) || Interrupt.requested { break }
+            if stepBudgetReached() || agreed.interrupt || agreed.timeUp { break }
             // The step that fails is this one, whether or not `step` got as far as updating
             // (a finite but exploding loss is only judged here, after the update).
             let thisStep = position.step + 1
-            let loss = step()
-            gradientNorm = loss.gradientNorm
-            guard !isExploding(loss.mean), gradientNorm.isFinite else {
-                let what = isExploding(loss.mean) ? "loss \(loss.mean)" : "gradient norm \(gradientNorm)"
+            let result = step(requesting: requests)
+            agreed = result.requests
+            gradientNorm = result.gradientNorm
+            guard !isExploding(result.mean), gradientNorm.isFinite else {
+                let what = isExploding(result.mean) ? "loss \(result.mean)" : "gradient norm \(gradientNorm)"
                 return diverged(what, atStep: thisStep)
             }
             charsSinceMark += charsPerStep
@@ -237,20 +301,19 @@ public final class Trainer {
                                            step: position.step, bestValidationLoss: position.bestValidationLoss,
                                            lastCheckpoint: lastCheckpoint)
                 }
-            } else if let minutes = c.saveEveryMinutes, now.timeIntervalSince(lastSave) >= minutes * 60 {
+            } else if agreed.save {
                 // Weights only move in finite steps (`step` refuses a non-finite update), so
                 // this checkpoint is as sound as an evaluation's; it just has no new loss.
                 try saveCheckpoint(asBest: false)
             }
         }
-        let interrupted = Interrupt.requested
         // A run stopped before its first step (Ctrl-C at once, a tiny --minutes) has no train
         // loss to record and nothing new to save.
         let trained = position.smoothedTrainLoss != nil
         if trained, position.history.last?.step != position.step || lastCheckpoint == nil, let problem = try evaluate() {
             return diverged(problem, atStep: position.step)
         }
-        return TrainingOutcome(reason: interrupted ? .interrupted : .budgetReached, step: position.step,
+        return TrainingOutcome(reason: agreed.interrupt ? .interrupted : .budgetReached, step: position.step,
                                bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
     }
 
@@ -270,7 +333,16 @@ public final class Trainer {
     /// One update: forward and backward over the next window of every stream, clip, optimizer
     /// step, then the position moves on (a new epoch resets the carried state). When the loss
     /// or the gradient is not finite, nothing is updated and the position stays put.
+    @discardableResult
     public func step() -> (mean: Double, gradientNorm: Float) {
+        let result = step(requesting: { StepRequests() })
+        return (result.mean, result.gradientNorm)
+    }
+
+    /// `step()`, in a group: this rank's share of the streams, then one sum over the ranks of
+    /// the gradient with the loss, the characters and `requests` (asked for as the sum
+    /// begins) appended, so every rank takes the same update and learns what any rank asked.
+    func step(requesting requests: () -> StepRequests) -> (mean: Double, gradientNorm: Float, requests: StepRequests) {
         let c = configuration
         if position.stepInEpoch == 0 {
             network.resetState()
@@ -281,29 +353,49 @@ public final class Trainer {
         gradients.zero()
         var total = 0.0
         let width = network.batch
+        // One draw per step whatever the split, so every rank's generator stays the same.
+        let dropoutSeed = rng.next()
         for k in 0..<microBatches {
+            let slice = ownStreams.lowerBound + k * width ..< ownStreams.lowerBound + (k + 1) * width
             _ = network.restoreCarriedState(sliceStates[k])
             total += inputs.withUnsafeMutableBufferPointer { i in
                 targets.withUnsafeMutableBufferPointer { t in
                     streams.fill(start: position.stepInEpoch * c.sequenceLength, length: c.sequenceLength,
-                                 streams: k * width ..< (k + 1) * width, inputs: i.baseAddress!, targets: t.baseAddress!)
+                                 streams: slice, inputs: i.baseAddress!, targets: t.baseAddress!)
                     return network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: c.sequenceLength,
-                                           training: true, rng: &rng)
+                                           dropout: DropoutKey(seed: dropoutSeed, firstStream: slice.lowerBound))
                 }
             }
-            guard total.isFinite else { return (total, .nan) }
+            // A non-finite loss skips the rest; in a group the sum still happens, so that every
+            // rank learns of it (the loss sums to NaN everywhere) and all stop together.
+            guard total.isFinite else { break }
             network.backward(gradients: gradients)
             sliceStates[k] = network.carriedState
         }
-        let mean = total / Double(c.batch * c.sequenceLength)
-        // Each slice's backward gave the gradient of its own mean loss; their average is the
-        // gradient of the mean over all streams.
-        if microBatches > 1 {
-            let scale = 1 / Float(microBatches)
+        // Each slice's backward gave the gradient of its own mean loss; their average over the
+        // slices of all ranks is the gradient of the mean over all streams.
+        let slices = microBatches * group.size
+        if slices > 1 {
+            let scale = 1 / Float(slices)
             for j in 0..<gradients.count { gradients[j] *= scale }
         }
+        var agreed = requests()
+        var characters = c.batch * c.sequenceLength
+        if group.size > 1 {
+            reduction.pointer.update(from: gradients.pointer, count: gradients.count)
+            let sums = StepSums(loss: total, characters: ownStreams.count * c.sequenceLength, requests: agreed)
+            sums.store(into: reduction.at(gradients.count))
+            group.sum(reduction.pointer, count: reduction.count)
+            gradients.pointer.update(from: reduction.pointer, count: gradients.count)
+            let reduced = StepSums(loadingFrom: reduction.at(gradients.count))
+            total = reduced.loss
+            characters = reduced.characters
+            agreed = reduced.requests
+        }
+        let mean = total / Double(characters)
+        guard mean.isFinite else { return (mean, .nan, agreed) }
         let norm = clipGradientNorm(gradients, maxNorm: c.clip)
-        guard norm.isFinite else { return (mean, norm) }
+        guard norm.isFinite else { return (mean, norm, agreed) }
         optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
         position.step += 1
         position.stepInEpoch += 1
@@ -312,14 +404,14 @@ public final class Trainer {
             position.stepInEpoch = 0
         }
         position.smoothedTrainLoss = position.smoothedTrainLoss.map { 0.98 * $0 + 0.02 * mean } ?? mean
-        return (mean, norm)
+        return (mean, norm, agreed)
     }
 
-    func budgetReached(sessionStart: Date) -> Bool {
+    /// Whether `--steps` or `--epochs` is used up (every rank counts the same steps).
+    func stepBudgetReached() -> Bool {
         let c = configuration
         if let steps = c.maxSteps, position.step >= steps { return true }
         if let epochs = c.maxEpochs, position.epoch >= epochs { return true }
-        if let minutes = c.maxMinutes, Date().timeIntervalSince(sessionStart) >= minutes * 60 { return true }
         return false
     }
 
@@ -336,11 +428,33 @@ public final class Trainer {
         return candidates.filter(\.isFinite).min().map { max(0, $0) }
     }
 
-    /// The complete state of the run as a checkpoint.
+    /// The complete state of the run as a checkpoint, the same whatever the group's size. In a
+    /// group every rank must call it, and only rank 0's holds the carried state.
     public func checkpoint() -> Checkpoint {
         Checkpoint(model: model, vocabulary: vocabulary, optimizer: optimizer, training: configuration,
-                   position: position, carriedState: carriedState,
+                   position: position, carriedState: gatheredCarriedState(),
                    carriedStateShape: [configuration.batch, model.configuration.hiddenSize], parent: parent)
+    }
+
+    /// The held-out loss, measured on rank 0 and known to every rank; nil without held-out text.
+    func validationLossOfGroup() -> Double? {
+        guard group.size > 1 else { return evaluator?.meanLoss() }
+        let loss = group.broadcast(evaluator?.meanLoss() ?? .nan)
+        return validationHeldOut ? loss : nil
+    }
+
+    /// Stops the group with one line when the ranks' parameters differ (compared by a hash).
+    func checkReplicasAgree() throws {
+        guard group.size > 1 else { return }
+        var hash = TokenChecksum()
+        hash.update(UnsafeRawBufferPointer(start: model.parameters.pointer, count: model.parameterCount * 4))
+        let hashes = group.gather(Array(hash.hex.utf8))
+        let differing = hashes.indices.filter { hashes[$0] != hashes.first }
+        let verdict = group.broadcast(differing.isEmpty ? [] : Array("ranks \(differing.map(String.init).joined(separator: ", ")) hold other parameters than rank 0 at step \(position.step)".utf8))
+        guard verdict.isEmpty else {
+            throw ReplicasDisagree(description: String(decoding: verdict, as: UTF8.self)
+                                   + "; the update was not the same everywhere: resume from the last checkpoint")
+        }
     }
 
     /// A short sample showing how the model is doing, at temperature 0.8, primed with

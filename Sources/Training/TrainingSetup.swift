@@ -18,6 +18,9 @@ public struct SplitCorpus {
     public var validation: any TokenSequence
     /// Characters the corpus added to the given vocabulary (`extendVocabulary`), in index order.
     public var addedCharacters: [Unicode.Scalar] = []
+    /// Identifies the text and its split, so the ranks of a data-parallel job can check that
+    /// every host read the same corpus.
+    public var fingerprint = ""
 }
 
 public enum TrainingSetup {
@@ -49,7 +52,8 @@ public enum TrainingSetup {
             let train = try text.tokens(in: 0..<trainCount, vocabulary: vocabulary)
             let validation = try text.tokens(in: trainCount..<text.count, vocabulary: vocabulary)
             return SplitCorpus(vocabulary: vocabulary, train: train,
-                               validation: validation.prefix(evaluationCharacters ?? validationCount), addedCharacters: added)
+                               validation: validation.prefix(evaluationCharacters ?? validationCount), addedCharacters: added,
+                               fingerprint: "\(text.checksum) \(trainCount) \(validationCount)")
         } catch let error as VocabularyError {
             throw UsageError("\(paths.joined(separator: ", ")): \(error)")
         }
@@ -66,14 +70,22 @@ public enum TrainingSetup {
         }
     }
 
-    /// A new run: fresh model and optimizer at step 0.
+    /// Checks that the batch's streams split evenly over the ranks of `group`.
+    public static func checkSplit(batch: Int, over group: any TrainingGroup) throws {
+        guard batch % group.size != 0 else { return }
+        throw UsageError("--batch \(batch) does not split over \(group.size) processes: each trains an equal share of the streams, so give a --batch that is a multiple of \(group.size) (or run another number of processes)")
+    }
+
+    /// A new run: fresh model and optimizer at step 0. In a `group`, every rank builds the same
+    /// model from the seed, and only rank 0 touches the run folder.
     public static func newRun(model modelConfiguration: ModelConfiguration, training: TrainingConfiguration,
                               corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
+                              group: any TrainingGroup = SingleProcess(),
                               activationBudget: Double = TrainingMemory.activationBudget,
                               minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) throws -> Trainer {
         if let problem = modelConfiguration.problem { throw UsageError(problem) }
         return try start(modelConfiguration, { CharModel(configuration: modelConfiguration, seed: training.seed) },
-                         training: training, corpus: corpus, run: run, reporter: reporter,
+                         training: training, corpus: corpus, run: run, reporter: reporter, group: group,
                          activationBudget: activationBudget, minimumSliceStreams: minimumSliceStreams)
     }
 
@@ -82,7 +94,7 @@ public enum TrainingSetup {
     /// checkpoint of the run records `parent`.
     public static func fineTune(_ parent: Checkpoint, recordedAs record: ParentCheckpoint, dropout: Float?,
                                 training: TrainingConfiguration, corpus: SplitCorpus, run: RunFolder,
-                                reporter: TrainingReporter?) throws -> Trainer {
+                                reporter: TrainingReporter?, group: any TrainingGroup = SingleProcess()) throws -> Trainer {
         var configuration = parent.model.configuration
         configuration.vocabularySize = corpus.vocabulary.count
         configuration.dropout = dropout ?? configuration.dropout
@@ -90,7 +102,7 @@ public enum TrainingSetup {
             let model = configuration.vocabularySize > parent.vocabulary.count
                 ? parent.model.growingVocabulary(to: configuration.vocabularySize, seed: training.seed) : parent.model
             return CharModel(configuration: configuration, parameters: model.parameters)
-        }, training: training, corpus: corpus, run: run, reporter: reporter)
+        }, training: training, corpus: corpus, run: run, reporter: reporter, group: group)
         trainer.parent = record
         return trainer
     }
@@ -98,48 +110,60 @@ public enum TrainingSetup {
     /// Starts a run at step 0 with a fresh optimizer, in a folder that holds no run yet. The
     /// model (of `configuration`) is made only once the corpus and the memory have been checked.
     static func start(_ configuration: ModelConfiguration, _ makeModel: () -> CharModel, training: TrainingConfiguration,
-                      corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
+                      corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?, group: any TrainingGroup,
                       activationBudget: Double = TrainingMemory.activationBudget,
                       minimumSliceStreams: Int = TrainingMemory.minimumSliceStreams) throws -> Trainer {
+        try checkSplit(batch: training.batch, over: group)
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
-        try TrainingMemory.check(model: configuration, batch: training.batch, sequenceLength: training.sequenceLength)
-        if !run.stepCheckpoints().isEmpty || FileManager.default.fileExists(atPath: run.bestPath) {
-            throw UsageError("\(run.path) already holds a run: continue it with --resume \(run.path), or choose another --run name")
+        try TrainingMemory.check(model: configuration, batch: training.batch / group.size, sequenceLength: training.sequenceLength)
+        if group.rank == 0 {
+            if !run.stepCheckpoints().isEmpty || FileManager.default.fileExists(atPath: run.bestPath) {
+                throw UsageError("\(run.path) already holds a run: continue it with --resume \(run.path), or choose another --run name")
+            }
+            try createFolder(run.path)
+            try claim(run)
         }
-        try createFolder(run.path)
-        try claim(run)
         let model = makeModel()
         let optimizer = Optimizer(kind: training.optimizer, parameterCount: model.parameterCount)
         let position = TrainingPosition(step: 0, epoch: 0, stepInEpoch: 0,
                                         randomState: SeededGenerator(seed: training.seed &+ 1).state.map { String($0, radix: 16) },
                                         bestValidationLoss: nil, bestStep: nil, elapsedSeconds: 0,
                                         smoothedTrainLoss: nil, history: [])
-        return Trainer(configuration: training, model: model, vocabulary: corpus.vocabulary, optimizer: optimizer,
-                       position: position, carriedState: [:], run: run, trainTokens: corpus.train,
-                       validationTokens: corpus.validation, reporter: reporter, activationBudget: activationBudget,
-                       minimumSliceStreams: minimumSliceStreams)
+        let trainer = Trainer(configuration: training, model: model, vocabulary: corpus.vocabulary, optimizer: optimizer,
+                              position: position, carriedState: [:], run: run, trainTokens: corpus.train,
+                              validationTokens: corpus.validation, reporter: reporter, group: group,
+                              activationBudget: activationBudget, minimumSliceStreams: minimumSliceStreams)
+        trainer.corpusFingerprint = corpus.fingerprint
+        return trainer
     }
 
     /// Continues a run from its newest checkpoint (or the given file). The architecture, the
     /// optimizer and the data position come from the checkpoint; `training` carries only the
-    /// budget and the settings that may change on resume.
+    /// budget and the settings that may change on resume. The run may continue in a `group`
+    /// of any size that divides its batch, whatever size wrote the checkpoint.
     public static func resume(from checkpoint: Checkpoint, path: String, training: TrainingConfiguration,
-                              corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?) throws -> Trainer {
+                              corpus: SplitCorpus, run: RunFolder, reporter: TrainingReporter?,
+                              group: any TrainingGroup = SingleProcess()) throws -> Trainer {
         guard let optimizer = checkpoint.optimizer, let position = checkpoint.position else {
             throw UsageError("\(path) holds weights only (no optimizer state or training position), so it cannot be resumed")
         }
+        try checkSplit(batch: training.batch, over: group)
         try checkSize(corpus, batch: training.batch, sequenceLength: training.sequenceLength)
-        try TrainingMemory.check(model: checkpoint.model.configuration, batch: training.batch,
+        try TrainingMemory.check(model: checkpoint.model.configuration, batch: training.batch / group.size,
                                  sequenceLength: training.sequenceLength)
         if position.stepInEpoch > 0, checkpoint.carriedStateShape.first != training.batch {
             throw UsageError("\(path) stopped mid-epoch but holds no carried state for its \(training.batch) streams, so it cannot be resumed exactly")
         }
-        try claim(run)
-        run.removeAbandonedTemporaryFiles()
+        if group.rank == 0 {
+            try claim(run)
+            run.removeAbandonedTemporaryFiles()
+        }
         let trainer = Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
                               optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
-                              trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter)
+                              trainTokens: corpus.train, validationTokens: corpus.validation, reporter: reporter,
+                              group: group)
         trainer.parent = checkpoint.parent
+        trainer.corpusFingerprint = corpus.fingerprint
         return trainer
     }
 

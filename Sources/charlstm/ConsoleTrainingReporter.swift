@@ -23,7 +23,13 @@ final class ConsoleTrainingReporter: TrainingReporter {
         let m = trainer.model.configuration, c = trainer.configuration
         let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))"
             : trainer.parent.map { " (fine-tuning \($0.file))" } ?? ""
-        note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
+        note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength)\(processes(trainer)), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
+    }
+
+    /// How a data-parallel run splits the batch; nothing in one process.
+    func processes(_ trainer: Trainer) -> String {
+        let n = trainer.group.size
+        return n > 1 ? " over \(n) processes (\(trainer.ownStreams.count) streams each)" : ""
     }
 
     func progress(_ s: TrainingStatus) {

@@ -3,6 +3,7 @@ import Checkpoints
 import Console
 import Foundation
 import Kernels
+import MessagePassing
 import Tokenization
 import Training
 
@@ -27,35 +28,49 @@ enum Entry {
             var command = try CharLSTMCommand.parseAsRoot(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
-            exit(report(error))
+            let status = report(error)
+            DataParallelJob.leave()
+            exit(status)
         }
+        DataParallelJob.leave()
     }
 
     static func report(_ error: Error) -> Int32 {
+        if let stopped = error as? StoppedWithRankZero { return stopped.status }
+        if case let code as ExitCode = error { return code.rawValue }
+        guard let (message, status) = failure(error) else {
+            // --help and --version: not a failure, the text goes to stdout.
+            if !DataParallelJob.isSilentRank { print(CharLSTMCommand.fullMessage(for: error)) }
+            return 0
+        }
+        // Open MPI missing on one host is that rank's own news; everything else rank 0 says.
+        if !DataParallelJob.isSilentRank || error is MPIUnavailable { Terminal.note("charlstm: " + message) }
+        return status
+    }
+
+    /// The one line and the exit status an error ends the process with; nil when it is no
+    /// failure (help was asked for).
+    static func failure(_ error: Error) -> (message: String, status: Int32)? {
         switch error {
-        case let error as UsageError: return fail(error.description, status: 2)
-        case let error as CorpusError: return fail(error.description, status: 2)
-        case let error as CheckpointError: return fail(error.description, status: 2)
-        case let error as VocabularyError: return fail(error.description, status: 2)
-        case let error as FileWriteError: return fail(error.description, status: 1)
-        case let error as RuntimeFailure: return fail(error.description, status: 1)
-        case is ExitCode: return (error as! ExitCode).rawValue
+        case let error as UsageError: return (error.description, 2)
+        case let error as CorpusError: return (error.description, 2)
+        case let error as CheckpointError: return (error.description, 2)
+        case let error as VocabularyError: return (error.description, 2)
+        case let error as FileWriteError: return (error.description, 1)
+        case let error as RuntimeFailure: return (error.description, 1)
+        case let error as RankFailure: return (error.description, error.status)
+        case let error as ReplicasDisagree: return (error.description, 1)
+        case let error as MPIUnavailable: return (error.description, 1)
+        case let error as StoppedWithRankZero: return ("stopped with rank 0", error.status)
+        case let error as ExitCode: return ("exit status \(error.rawValue)", error.rawValue)
         default:
             let code = CharLSTMCommand.exitCode(for: error)
-            if code == .success {
-                print(CharLSTMCommand.fullMessage(for: error))
-                return 0
-            }
+            if code == .success { return nil }
             let message = CharLSTMCommand.message(for: error)
                 .replacingOccurrences(of: "Error: ", with: "")
                 .split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            return fail("\(message) (see 'charlstm help')", status: 2)
+            return ("\(message) (see 'charlstm help')", 2)
         }
-    }
-
-    static func fail(_ message: String, status: Int32) -> Int32 {
-        Terminal.note("charlstm: " + message)
-        return status
     }
 }
 

@@ -3,6 +3,7 @@ import Checkpoints
 import Console
 import Foundation
 import Kernels
+import MessagePassing
 import Network
 import Tokenization
 import Training
@@ -107,22 +108,32 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let invalidUTF8 = reading.invalidUTF8
         let reporter = ConsoleTrainingReporter(json: json)
+        // Under mpirun: one rank of a data-parallel job (a group of one otherwise).
+        let job = try DataParallelJob.join()
+        let setup = GroupSetup(group: job.group, host: job.host)
         let trainer: Trainer
         if let resume {
-            trainer = try resumedTrainer(resume, invalidUTF8: invalidUTF8, reporter: reporter)
+            trainer = try resumedTrainer(resume, invalidUTF8: invalidUTF8, reporter: reporter, setup: setup)
         } else if let initFrom {
-            trainer = try fineTunedTrainer(initFrom, invalidUTF8: invalidUTF8, reporter: reporter)
+            trainer = try fineTunedTrainer(initFrom, invalidUTF8: invalidUTF8, reporter: reporter, setup: setup)
         } else {
-            let training = trainingConfiguration(base: nil)
-            let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
-                                                     evaluationCharacters: training.evaluationCharacters,
-                                                     invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
-            let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
-                                           hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
-                                           cell: cell ?? .lstm)
-            let name = runName ?? Self.defaultRunName()
-            trainer = try TrainingSetup.newRun(model: model, training: training, corpus: split,
-                                               run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
+            // Every rank picks the same default name: rank 0's.
+            let name = runName ?? String(decoding: setup.group.broadcast(Array(Self.defaultRunName().utf8)), as: UTF8.self)
+            trainer = try setup.agree {
+                let training = trainingConfiguration(base: nil)
+                let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
+                                                         evaluationCharacters: training.evaluationCharacters,
+                                                         invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
+                let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
+                                               hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
+                                               cell: cell ?? .lstm)
+                return try TrainingSetup.newRun(model: model, training: training, corpus: split,
+                                                run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter,
+                                                group: setup.group)
+            }
+        }
+        try setup.requireSame(trainer.corpusFingerprint) { rank, host in
+            "rank \(rank) (host \(host)) reads other text than rank 0 from \(trainer.configuration.corpus.joined(separator: ", ")): every host needs the same corpus files"
         }
         // A resumed run keeps its thread count unless told otherwise: a different split of the
         // matrix multiplies may round differently, and exact resume means the same numbers.
@@ -131,9 +142,10 @@ struct TrainCommand: ParsableCommand {
         // Output is only a report on the run: when stderr or stdout is a pipe whose reader has
         // gone (`| head`, a closed `| tee`), the writes fail quietly and training carries on.
         signal(SIGPIPE, SIG_IGN)
-        reporter.started(trainer)
+        let speaks = setup.group.rank == 0
+        if speaks { reporter.started(trainer) }
         let outcome = try trainer.train()
-        reporter.finished(trainer, outcome)
+        if speaks { reporter.finished(trainer, outcome) }
         if case .diverged(let message) = outcome.reason { throw RuntimeFailure(message) }
     }
 
@@ -147,7 +159,7 @@ struct TrainCommand: ParsableCommand {
             optimizer: optimizer ?? base?.optimizer ?? .adam, clip: clip ?? base?.clip ?? 5,
             validationFraction: valFraction ?? base?.validationFraction ?? 0.1,
             evaluateEvery: evalEvery ?? base?.evaluateEvery ?? 500, keep: keep ?? base?.keep ?? 5,
-            seed: seed ?? base?.seed ?? 1, threads: threads ?? base?.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+            seed: seed ?? base?.seed ?? 1, threads: threads ?? defaultThreads(base: base),
             maxEpochs: budgetGiven ? epochs : (base == nil ? 10 : base?.maxEpochs),
             maxSteps: budgetGiven ? steps : base?.maxSteps,
             maxMinutes: budgetGiven ? minutes : base?.maxMinutes,
@@ -155,6 +167,14 @@ struct TrainCommand: ParsableCommand {
             evaluationCharacters: evaluationCharacters(base: base),
             // Unreadable paths record nothing here: reading the corpus reports them next.
             corpusLocations: corpus.isEmpty ? base?.corpusLocations : try? corpus.map(CorpusLocation.of))
+    }
+
+    /// Without --threads: a resumed run's own count in one process (exact resume), else the
+    /// cores this rank may use (a data-parallel job resumed with another process count
+    /// shares the cores anew).
+    func defaultThreads(base: TrainingConfiguration?) -> Int {
+        if !MPIWorld.launched, let threads = base?.threads { return threads }
+        return DataParallelJob.defaultThreads
     }
 
     /// `--eval-chars` (0: all, stored as nil), else the run's own cap, else the default.
@@ -165,92 +185,113 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// A new run that starts from another checkpoint's weights (`--init-from`).
-    func fineTunedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter) throws -> Trainer {
-        let path = try resolveCheckpointArgument(argument)
-        let parent = try Checkpoint.read(from: path)
-        // Hashed from the bytes just read and checked (a file replaced in between fails the
-        // checksum of one or the other read, never names the wrong parent silently).
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CheckpointError(path: path, problem: "cannot be read")
+    func fineTunedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter,
+                          setup: GroupSetup) throws -> Trainer {
+        // Rank 0 reads the file (only its host may hold it); every rank decodes those bytes,
+        // and they are what the parent's hash is taken of.
+        var path = ""
+        let bytes = Data(try setup.fromRankZero {
+            path = try resolveCheckpointArgument(argument)
+            return Array(try Checkpoint.readBytes(from: path))
+        })
+        path = setup.group.broadcast(path) ?? path
+        let name = runName ?? String(decoding: setup.group.broadcast(Array(Self.defaultRunName().utf8)), as: UTF8.self)
+        return try setup.agree {
+            let parent = try Checkpoint.decode(bytes, from: path)
+            let m = parent.model.configuration
+            var conflicts = [String]()
+            func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
+                if let given, given != actual { conflicts.append("--\(flag) \(given) (the checkpoint has \(actual))") }
+            }
+            check("cell", cell, m.cell); check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
+            check("embedding", embedding, m.embeddingSize)
+            if !conflicts.isEmpty {
+                throw UsageError("\(path): cannot fine-tune with " + conflicts.joined(separator: ", ")
+                                 + "; the architecture comes from the checkpoint: drop these flags")
+            }
+            let training = trainingConfiguration(base: nil)
+            let split: SplitCorpus
+            do {
+                split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
+                                                     vocabulary: parent.vocabulary, extendVocabulary: extendVocab,
+                                                     evaluationCharacters: training.evaluationCharacters,
+                                                     invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
+            } catch let error as UsageError {
+                throw UsageError("cannot fine-tune \(path) on this corpus: \(error.description); pass --extend-vocab to add them to the model")
+            }
+            if !split.addedCharacters.isEmpty {
+                let count = split.addedCharacters.count
+                reporter.noteOnStart("vocabulary extended by \(count) character\(count == 1 ? "" : "s"): "
+                              + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
+            }
+            return try TrainingSetup.fineTune(parent, recordedAs: ParentCheckpoint(file: path, sha256: SHA256.hex(bytes)),
+                                              dropout: dropout, training: training, corpus: split,
+                                              run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter,
+                                              group: setup.group)
         }
-        let m = parent.model.configuration
-        var conflicts = [String]()
-        func check<T: Equatable>(_ flag: String, _ given: T?, _ actual: T) {
-            if let given, given != actual { conflicts.append("--\(flag) \(given) (the checkpoint has \(actual))") }
-        }
-        check("cell", cell, m.cell); check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
-        check("embedding", embedding, m.embeddingSize)
-        if !conflicts.isEmpty {
-            throw UsageError("\(path): cannot fine-tune with " + conflicts.joined(separator: ", ")
-                             + "; the architecture comes from the checkpoint: drop these flags")
-        }
-        let training = trainingConfiguration(base: nil)
-        let split: SplitCorpus
-        do {
-            split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
-                                                 vocabulary: parent.vocabulary, extendVocabulary: extendVocab,
-                                                 evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
-        } catch let error as UsageError {
-            throw UsageError("cannot fine-tune \(path) on this corpus: \(error.description); pass --extend-vocab to add them to the model")
-        }
-        if !split.addedCharacters.isEmpty {
-            let count = split.addedCharacters.count
-            reporter.noteOnStart("vocabulary extended by \(count) character\(count == 1 ? "" : "s"): "
-                          + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
-        }
-        let name = runName ?? Self.defaultRunName()
-        return try TrainingSetup.fineTune(parent, recordedAs: ParentCheckpoint(file: path, sha256: SHA256.hex(bytes)),
-                                          dropout: dropout, training: training, corpus: split,
-                                          run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter)
     }
 
-    func resumedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter) throws -> Trainer {
-        let path: String
-        let runFolder: RunFolder
-        if RunFolder.isFolder(argument) {
-            runFolder = RunFolder(path: argument)
-            guard let latest = runFolder.latestCheckpoint else {
-                throw UsageError("\(argument): no step checkpoint to resume from (step-*.safetensors)")
+    func resumedTrainer(_ argument: String, invalidUTF8: InvalidUTF8Policy, reporter: ConsoleTrainingReporter,
+                        setup: GroupSetup) throws -> Trainer {
+        // Rank 0 finds and reads the checkpoint (only its host may hold the run folder); every
+        // rank continues from those bytes, whatever number of processes wrote them.
+        var path = "", folder = ""
+        var checkpoint: Checkpoint?
+        let bytes = Data(try setup.fromRankZero {
+            let runFolder: RunFolder
+            if RunFolder.isFolder(argument) {
+                runFolder = RunFolder(path: argument)
+                guard let latest = runFolder.latestCheckpoint else {
+                    throw UsageError("\(argument): no step checkpoint to resume from (step-*.safetensors)")
+                }
+                path = latest
+            } else {
+                path = argument
+                runFolder = RunFolder(path: (argument as NSString).deletingLastPathComponent)
             }
-            path = latest
-        } else {
-            path = argument
-            runFolder = RunFolder(path: (argument as NSString).deletingLastPathComponent)
+            folder = runFolder.path
+            do {
+                let data = try Checkpoint.readBytes(from: path)
+                checkpoint = try Checkpoint.decode(data, from: path)
+                return Array(data)
+            } catch let error as CheckpointError {
+                // A damaged newest checkpoint (a disk error, not a kill: writes are atomic) need
+                // not end the run: say which older one to continue from instead.
+                guard let older = runFolder.stepCheckpoints().last(where: { $0.path != path }) else { throw error }
+                throw CheckpointError(path: error.path, problem: error.problem + "; continue from the previous one with --resume \(older.path)")
+            }
+        })
+        path = setup.group.broadcast(path) ?? path
+        folder = setup.group.broadcast(folder) ?? folder
+        return try setup.agree {
+            let checkpoint = try checkpoint ?? Checkpoint.decode(bytes, from: path)
+            guard let stored = checkpoint.training else {
+                throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
+            }
+            try rejectConflicts(with: checkpoint, stored: stored, path: path)
+            var training = trainingConfiguration(base: stored)
+            if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
+            let runFolder = RunFolder(path: folder)
+            var paths = training.corpus
+            if corpus.isEmpty {
+                let found = try CorpusLocator.locate(training, runFolder: runFolder.path, runArgument: argument)
+                found.forEach { reporter.noteOnStart($0.note) }
+                paths = found.map(\.path)
+                // Recorded afresh: the next resume looks where the text was found this time.
+                training.corpusLocations = try? paths.map(CorpusLocation.of)
+            }
+            let split: SplitCorpus
+            do {
+                split = try TrainingSetup.loadCorpus(paths, validationFraction: training.validationFraction,
+                                                     vocabulary: checkpoint.vocabulary,
+                                                     evaluationCharacters: training.evaluationCharacters,
+                                                     invalidUTF8: invalidUTF8, cache: reading.cache(forRun: runFolder), report: reporter.noteOnStart)
+            } catch let error as UsageError {
+                throw UsageError("cannot resume on this corpus: \(error.description)")
+            }
+            return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
+                                            run: runFolder, reporter: reporter, group: setup.group)
         }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint.read(from: path) } catch let error as CheckpointError {
-            // A damaged newest checkpoint (a disk error, not a kill: writes are atomic) need
-            // not end the run: say which older one to continue from instead.
-            guard let older = runFolder.stepCheckpoints().last(where: { $0.path != path }) else { throw error }
-            throw CheckpointError(path: error.path, problem: error.problem + "; continue from the previous one with --resume \(older.path)")
-        }
-        guard let stored = checkpoint.training else {
-            throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
-        }
-        try rejectConflicts(with: checkpoint, stored: stored, path: path)
-        var training = trainingConfiguration(base: stored)
-        if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
-        var paths = training.corpus
-        if corpus.isEmpty {
-            let found = try CorpusLocator.locate(training, runFolder: runFolder.path, runArgument: argument)
-            found.forEach { reporter.noteOnStart($0.note) }
-            paths = found.map(\.path)
-            // Recorded afresh: the next resume looks where the text was found this time.
-            training.corpusLocations = try? paths.map(CorpusLocation.of)
-        }
-        let split: SplitCorpus
-        do {
-            split = try TrainingSetup.loadCorpus(paths, validationFraction: training.validationFraction,
-                                                 vocabulary: checkpoint.vocabulary,
-                                                 evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: invalidUTF8, cache: reading.cache(forRun: runFolder), report: reporter.noteOnStart)
-        } catch let error as UsageError {
-            throw UsageError("cannot resume on this corpus: \(error.description)")
-        }
-        return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
-                                        run: runFolder, reporter: reporter)
     }
 
     /// On resume the architecture and the data layout come from the checkpoint; a flag that

@@ -62,9 +62,13 @@ final class Workspace {
     /// Starts `charlstm arguments…` in the workspace, stdout and stderr going to files, stdin
     /// from /dev/null. `shellPrefix`, when given, runs it through `sh -c "PREFIX; exec charlstm …"`
     /// so a test can set limits (`ulimit`) or signal dispositions for the binary alone.
-    func start(_ arguments: [String], shellPrefix: String? = nil) throws -> RunningCommand {
+    /// `launcher`, when given, is the program that starts the binary (`mpirun -np 2`).
+    func start(_ arguments: [String], shellPrefix: String? = nil, launcher: [String] = []) throws -> RunningCommand {
         let process = Process()
-        if let shellPrefix {
+        if !launcher.isEmpty {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary] + arguments
+        } else if let shellPrefix {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             let quoted = ([Self.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
             process.arguments = ["-c", "\(shellPrefix); exec \(quoted.joined(separator: " "))"]
@@ -85,9 +89,9 @@ final class Workspace {
 
     /// Runs `charlstm arguments…` to completion (killed after `timeout` seconds, which fails the test).
     @discardableResult
-    func run(_ arguments: [String], shellPrefix: String? = nil, timeout: TimeInterval = 300,
+    func run(_ arguments: [String], shellPrefix: String? = nil, launcher: [String] = [], timeout: TimeInterval = 300,
              file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-        let command = try start(arguments, shellPrefix: shellPrefix)
+        let command = try start(arguments, shellPrefix: shellPrefix, launcher: launcher)
         let result = command.wait(timeout: timeout)
         if result == nil { XCTFail("charlstm \(arguments.joined(separator: " ")) did not finish in \(timeout) s", file: file, line: line) }
         return result ?? command.kill()
