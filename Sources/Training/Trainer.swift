@@ -76,6 +76,9 @@ public final class Trainer {
     let gradients: FloatBuffer
     /// What a group's ranks sum at the end of a step: the gradient, then `StepSums`' fields.
     private let reduction: FloatBuffer
+    /// Wall time this session spent in the steps' all-reduce (communication, and waiting for
+    /// the slowest rank), and the steps it was spent over: what data-parallel training costs.
+    public private(set) var allReduceSeconds = 0.0, allReduceSteps = 0
     var rng: SeededGenerator
     weak var reporter: TrainingReporter?
     private var inputs: [Int32], targets: [Int32]
@@ -385,7 +388,10 @@ public final class Trainer {
             reduction.pointer.update(from: gradients.pointer, count: gradients.count)
             let sums = StepSums(loss: total, characters: ownStreams.count * c.sequenceLength, requests: agreed)
             sums.store(into: reduction.at(gradients.count))
+            let started = Date()
             group.sum(reduction.pointer, count: reduction.count)
+            allReduceSeconds += Date().timeIntervalSince(started)
+            allReduceSteps += 1
             gradients.pointer.update(from: reduction.pointer, count: gradients.count)
             let reduced = StepSums(loadingFrom: reduction.at(gradients.count))
             total = reduced.loss

@@ -26,6 +26,11 @@ final class ConsoleTrainingReporter: TrainingReporter {
         note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength)\(processes(trainer)), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
     }
 
+    /// Milliseconds per step in the all-reduce of a data-parallel run; nil in one process.
+    func allReduce(_ trainer: Trainer) -> Double? {
+        trainer.allReduceSteps > 0 ? 1000 * trainer.allReduceSeconds / Double(trainer.allReduceSteps) : nil
+    }
+
     /// How a data-parallel run splits the batch; nothing in one process.
     func processes(_ trainer: Trainer) -> String {
         let n = trainer.group.size
@@ -62,12 +67,16 @@ final class ConsoleTrainingReporter: TrainingReporter {
         let best = outcome.bestValidationLoss.map { String(format: "best val %.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) }
             ?? "no validation loss"
         let saved = outcome.lastCheckpoint == nil ? "nothing saved" : "checkpoints in \(trainer.run.path)"
-        note("stopped at step \(outcome.step) (\(why)); \(best); \(saved)")
+        note("stopped at step \(outcome.step) (\(why)); \(best); \(saved)\(allReduce(trainer).map { String(format: "; all-reduce %.1f ms/step", $0) } ?? "")")
         if json {
             var summary: [String: Any] = ["run": trainer.run.path, "step": outcome.step, "stop_reason": why,
                                           "epoch": trainer.position.epochNumber]
             if let bestLoss = outcome.bestValidationLoss { summary["best_val_loss"] = bestLoss }
             if let last = outcome.lastCheckpoint { summary["last_checkpoint"] = last }
+            if let milliseconds = allReduce(trainer) {
+                summary["processes"] = trainer.group.size
+                summary["allreduce_ms_per_step"] = milliseconds
+            }
             if let data = try? JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
             }

@@ -16,8 +16,11 @@ final class DataParallelTests: XCTestCase {
     var workspace: Workspace!
 
     override func setUpWithError() throws {
-        guard let mpirun = Self.mpirun else { throw XCTSkip("Open MPI's mpirun is not installed (make test installs it)") }
-        _ = mpirun
+        if Self.mpirun == nil {
+            // Asked to run across hosts, a missing mpirun is a failure, not a reason to skip.
+            if ProcessInfo.processInfo.environment["CHARLSTM_MPIRUN_ARGS"] != nil { XCTFail("CHARLSTM_MPIRUN_ARGS is set but mpirun is not installed") }
+            throw XCTSkip("Open MPI's mpirun is not installed (make test installs it)")
+        }
         workspace = try Workspace()
         try workspace.write(GeneratedText.words(2500, seed: 7), to: "corpus.txt")
     }
