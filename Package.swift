@@ -1,13 +1,17 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// Release builds of the math get `-Ounchecked`: the hot loops index buffers whose bounds are
 /// established once per kernel call, and per-element bounds checks cost ~2x in the gate kernels.
-/// The C elementwise kernels are always optimised and, on x86-64, compiled for the CPU that
-/// builds them (the project is built from source where it runs), so they use AVX2/AVX-512.
+/// The C kernels are always optimised and, on x86-64, compiled for the CPU that builds them (the
+/// project is built from source where it runs), so they use AVX2/AVX-512. `CHARLSTM_MARCH`
+/// names another x86-64 level instead (x86-64-v3 is AVX2 + FMA): `Benchmarks/compare.py --isa
+/// avx2` builds with it, in its own build folder, to measure the AVX2 kernels on an AVX-512 host.
 let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 #if arch(x86_64)
-let vectorC: [CSetting] = [.unsafeFlags(["-O3", "-march=native"])]
+let march = ProcessInfo.processInfo.environment["CHARLSTM_MARCH"] ?? "native"
+let vectorC: [CSetting] = [.unsafeFlags(["-O3", "-march=\(march)"])]
 #else
 let vectorC: [CSetting] = [.unsafeFlags(["-O3"])]
 #endif
@@ -50,7 +54,7 @@ let package = Package(
             "MessagePassing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
-                          dependencies: ["Kernels", "Network", "Tokenization", "Checkpoints", "Training"],
+                          dependencies: ["CKernels", "Kernels", "Network", "Tokenization", "Checkpoints", "Training"],
                           path: "Benchmarks/Throughput", swiftSettings: fastMath),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

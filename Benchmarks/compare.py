@@ -2,12 +2,18 @@
 """Runs CharLSTM's training benchmark and the PyTorch reference side by side and prints ratios,
 then the batch-1 sampling comparison (Benchmarks/sampling.sh).
 
-    python3 Benchmarks/compare.py CORPUS [--runs 3] [--configs S,M,L] [--sample S,M]
+    python3 Benchmarks/compare.py CORPUS [--runs 3] [--configs S,M,L] [--sample S,M] [--isa native|avx2]
 
 Builds charlstm-benchmark in release mode, then for each configuration alternates the two
 programs run by run (so both see the same machine conditions) and reports the medians.
 Our benchmark runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment,
 as on a user's machine; it prints the BLAS kernel it ended up with.
+
+--isa avx2 measures both sides on AVX2 + FMA on any newer x86-64 host (an AVX-512 one, say):
+our C kernels are built for x86-64-v3 (CHARLSTM_MARCH, in .build-avx2), OpenBLAS runs its
+Haswell kernels (OPENBLAS_CORETYPE), and PyTorch is capped with ATEN_CPU_CAPABILITY=avx2 and
+ONEDNN_MAX_CPU_ISA=AVX2. The instruction set each side actually ran is printed. Sampling is
+measured at the native instruction set only.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -27,16 +33,25 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--configs", default="S,M,L")
     parser.add_argument("--sample", default="S,M")
+    parser.add_argument("--isa", choices=["native", "avx2"], default="native")
     args = parser.parse_args()
     corpus = os.path.abspath(args.corpus)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "charlstm-benchmark"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    ours_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    ours_bin = os.path.join(ROOT, ".build", "release", "charlstm-benchmark")
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    build_env, build_folder = dict(clean_env), ".build"
+    ours_env, theirs_env = dict(clean_env), dict(os.environ)
+    if args.isa == "avx2":
+        build_env["CHARLSTM_MARCH"], build_folder = "x86-64-v3", ".build-avx2"
+        ours_env["OPENBLAS_CORETYPE"] = "Haswell"
+        theirs_env.update(ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2")
+        args.sample = ""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "charlstm-benchmark", "--scratch-path",
+                    os.path.join(ROOT, build_folder)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=build_env)
+    ours_bin = os.path.join(ROOT, build_folder, "release", "charlstm-benchmark")
     reference = [sys.executable, os.path.join(ROOT, "Benchmarks", "pytorch_reference.py")]
 
     peak = run([ours_bin, "sgemm"], env=ours_env)
     print(f"BLAS kernel: {peak['blas_kernel']}; sgemm peak on {peak['threads']} threads: {peak['gflops']:.0f} GFLOP/s")
+    isa_printed = False
     print()
     rows = []
     jobs = [("train", c) for c in args.configs.split(",") if c]
@@ -44,7 +59,11 @@ def main():
         ours, theirs = [], []
         for _ in range(args.runs):
             ours.append(run([ours_bin, what, config, corpus], env=ours_env))
-            theirs.append(run(reference + [what, config, corpus]))
+            theirs.append(run(reference + [what, config, corpus], env=theirs_env))
+        if not isa_printed:
+            print(f"CharLSTM ran: C kernels {ours[0]['kernel_isa']}, OpenBLAS {ours[0]['blas_kernel']}; PyTorch ran: "
+                  f"ATen {theirs[0]['cpu_capability']}, oneDNN {theirs[0]['onednn_isa']}", flush=True)
+            isa_printed = True
         def median(results, key):
             return statistics.median(r[key] for r in results)
         o, t = median(ours, "chars_per_sec"), median(theirs, "chars_per_sec")

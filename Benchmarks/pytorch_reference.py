@@ -5,9 +5,10 @@
 
 Embedding(V, 64) -> LSTM(64, H, layers) -> Linear(H, V); Adam lr 2e-3; gradient clipping at
 global norm 5; B streams of the corpus (the last 10% held out), T steps per update, the state
-carried between updates and detached. Prints one JSON line, like charlstm-benchmark.
+carried between updates and detached. Prints one JSON line, like charlstm-benchmark, with the
+instruction sets ATen and oneDNN ran (ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA cap them).
 """
-import argparse, json, resource, time
+import argparse, json, os, resource, tempfile, time
 import torch
 import torch.nn as nn
 
@@ -57,6 +58,25 @@ def evaluate(model, tokens, batch, seq):
     return total / count
 
 
+def onednn_isa():
+    """The instruction set oneDNN dispatches to, read from the header of its verbose log, which it
+    writes to file descriptor 1 (so it is captured there). ONEDNN_MAX_CPU_ISA caps it."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        saved = os.dup(1)
+        os.dup2(log.fileno(), 1)
+        try:
+            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
+                nn.LSTM(4, 4)(torch.zeros(1, 1, 4))
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        log.seek(0)
+        for line in log:
+            if ",isa:" in line:
+                return line.split(",isa:", 1)[1].strip()
+    return "unknown"
+
+
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -99,7 +119,9 @@ def train(config, path, steps, warmup):
                       "ms_per_step": seconds / steps * 1000, "gflops": 6 * parameters * chars_done / seconds / 1e9,
                       "parameters": parameters, "val_loss": evaluate(model, val_tokens, batch, seq),
                       "trained_steps": warmup + steps, "peak_rss_mib": peak_rss_mib(),
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}, sort_keys=True))
+                      "threads": torch.get_num_threads(), "torch": torch.__version__,
+                      "cpu_capability": torch.backends.cpu.get_cpu_capability(), "onednn_isa": onednn_isa()},
+                     sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 //     charlstm-benchmark sgemm
 //
 // Each prints one JSON line. Run each configuration in its own process so peak RSS is its own.
+import CKernels
 import Checkpoints
 import Foundation
 import Kernels
@@ -101,7 +102,7 @@ func benchmarkTraining(_ c: BenchmarkConfiguration, corpus path: String) {
     emit(["what": "train", "config": c.name, "steps": steps, "chars_per_sec": chars / seconds,
           "ms_per_step": seconds / Double(steps) * 1000, "gflops": gflops, "parameters": trainer.model.parameterCount,
           "val_loss": validation, "trained_steps": warmup + steps, "peak_rss_mib": peakRSSMiB(),
-          "threads": Parallel.threads, "blas_kernel": BLAS.kernelName])
+          "threads": Parallel.threads, "blas_kernel": BLAS.kernelName, "kernel_isa": String(cString: ck_vector_isa())])
 }
 
 let arguments = CommandLine.arguments

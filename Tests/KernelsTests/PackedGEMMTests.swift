@@ -3,11 +3,13 @@ import XCTest
 
 final class PackedGEMMTests: XCTestCase {
     /// The packed recurrent-product kernel against a naive triple loop, for shapes that
-    /// exercise every edge: rows not a multiple of 4, columns not a multiple of the panel
-    /// width, depth over one KC block, and both packing orientations (B and Bᵀ).
+    /// exercise every edge: every tile height (1 to 12 rows, and row counts that split into
+    /// unequal tiles), columns not a multiple of the panel width, depth over one and several KC
+    /// blocks, and both packing orientations (B and Bᵀ).
     func testPackedAccumulate_matchesNaiveProductForRaggedShapes() {
         var rng = SeededGenerator(seed: 5)
-        for (m, n, k) in [(1, 1, 1), (3, 17, 5), (4, 64, 128), (7, 100, 300), (25, 512, 128), (9, 33, 129)] {
+        for (m, n, k) in [(1, 1, 1), (3, 17, 5), (4, 64, 128), (7, 100, 300), (25, 512, 128), (9, 33, 129),
+                          (32, 70, 520), (13, 40, 257), (12, 16, 3), (11, 31, 64), (50, 48, 9)] {
             let lda = k + 3, ldc = n + 2
             let a = (0..<m * lda).map { _ in rng.nextGaussian() }
             let bRowMajor = (0..<k * n).map { _ in rng.nextGaussian() }            // B[p][j] = bRowMajor[p·n + j]

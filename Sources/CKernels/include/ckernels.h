@@ -63,4 +63,8 @@ void ck_pack(const float *b, long row_stride, long column_stride, long k, long n
 void ck_gemm_packed_accumulate(long m, long n, long k, const float *a, long lda, const float *packed,
                                float *c, long ldc);
 
+/// The vector instruction set these kernels were compiled for: "AVX-512", "AVX2+FMA" or
+/// "portable 128-bit" (what benchmarks print beside their figures).
+const char *ck_vector_isa(void);
+
 #endif
