@@ -45,19 +45,20 @@ public final class AtomicFileWriter {
 
     /// Appends bytes to the temporary file.
     public func append(_ data: Data) throws {
-        var failure: Int32 = 0
-        data.withUnsafeBytes { raw in
-            var written = 0
-            while written < raw.count {
-                let n = Foundation.write(fileDescriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno; return
-                }
-                written += n
+        try data.withUnsafeBytes { try append($0) }
+    }
+
+    /// Appends bytes to the temporary file.
+    public func append(_ raw: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < raw.count {
+            let n = Foundation.write(fileDescriptor, raw.baseAddress! + written, raw.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                try fail(String(cString: strerror(errno)))
             }
+            written += n
         }
-        if failure != 0 { try fail(String(cString: strerror(failure))) }
     }
 
     /// Makes the written bytes the file at `path`, durably.

@@ -64,10 +64,28 @@ public struct Checkpoint {
 
     /// The checkpoint as safetensors bytes.
     public func encoded() -> Data {
+        let (tensors, metadata) = contents()
+        return SafeTensors.encode(tensors, metadata: metadata)
+    }
+
+    /// Writes the checkpoint atomically (see `AtomicFile`), straight from the model's and the
+    /// optimizer's buffers: the file's bytes are never assembled in memory.
+    public func write(to path: String) throws {
+        let (tensors, metadata) = contents()
+        let writer = try AtomicFileWriter(path: path)
+        try SafeTensors.write(tensors, metadata: metadata, to: writer)
+        try writer.commit()
+    }
+
+    /// The tensors (borrowing the model's and optimizer's buffers, which live as long as this
+    /// checkpoint) and the metadata, checksum included.
+    private func contents() -> (tensors: [SafeTensors.Tensor], metadata: [String: String]) {
         let layout = model.layout
+        func view(_ buffer: FloatBuffer, _ t: ParameterLayout.Tensor) -> UnsafeBufferPointer<Float> {
+            UnsafeBufferPointer(start: buffer.at(t.offset), count: t.count)
+        }
         var tensors = layout.tensors.map { t in
-            SafeTensors.Tensor(name: t.name, shape: t.shape,
-                               values: Array(UnsafeBufferPointer(start: model.parameters.at(t.offset), count: t.count)))
+            SafeTensors.Tensor(name: t.name, shape: t.shape, borrowing: view(model.parameters, t))
         }
         var metadata: [String: String] = [
             "format": Self.formatName,
@@ -84,8 +102,7 @@ public struct Checkpoint {
             for name in optimizer.kind.momentNames {
                 let buffer = optimizer.moments[name]!
                 tensors += layout.tensors.map { t in
-                    SafeTensors.Tensor(name: "optimizer.\(name).\(t.name)", shape: t.shape,
-                                       values: Array(UnsafeBufferPointer(start: buffer.at(t.offset), count: t.count)))
+                    SafeTensors.Tensor(name: "optimizer.\(name).\(t.name)", shape: t.shape, borrowing: view(buffer, t))
                 }
             }
         }
@@ -96,14 +113,10 @@ public struct Checkpoint {
         if let training { metadata["training"] = json(training) }
         if let position { metadata["position"] = json(position) }
         if let parent { metadata["parent"] = json(parent) }
-        metadata["checksum"] = Self.checksum(metadata: metadata, entries: SafeTensors.entries(for: tensors),
-                                             dataSection: SafeTensors.dataSection(for: tensors))
-        return SafeTensors.encode(tensors, metadata: metadata)
-    }
-
-    /// Writes the checkpoint atomically (see `AtomicFile`).
-    public func write(to path: String) throws {
-        try AtomicFile.write(encoded(), to: path)
+        metadata["checksum"] = Self.checksum(metadata: metadata, entries: SafeTensors.entries(for: tensors)) { crc in
+            for t in tensors { t.withBytes { crc.update($0) } }
+        }
+        return (tensors, metadata)
     }
 
     /// The metadata fields a checkpoint may hold. Anything else is refused: a field this build
@@ -117,7 +130,9 @@ public struct Checkpoint {
     /// checksum itself, the header's tensor table (name, shape, byte range), and the tensor bytes.
     /// Formatting (JSON spacing, key order, padding) is left out, so any safetensors writer can
     /// produce the same file. Written as 8 lowercase hex digits.
-    static func checksum(metadata: [String: String], entries: [SafeTensors.Entry], dataSection: Data) -> String {
+    /// `addData` feeds the data section's bytes, in order, to the CRC.
+    static func checksum(metadata: [String: String], entries: [SafeTensors.Entry],
+                         addData: (inout CRC32) -> Void) -> String {
         var crc = CRC32()
         func field(_ text: String) {
             crc.update(Array(text.utf8))
@@ -132,7 +147,7 @@ public struct Checkpoint {
             field(e.shape.map(String.init).joined(separator: ","))
             field("\(e.start),\(e.end)")
         }
-        dataSection.withUnsafeBytes { crc.update($0) }
+        addData(&crc)
         return String(format: "%08x", crc.checksum)
     }
 
@@ -191,7 +206,9 @@ public struct Checkpoint {
         guard let version = Int(versionText), version == formatVersion else {
             throw CheckpointProblem("format version \(versionText) is not supported by this build (it reads version \(formatVersion)); use a matching charlstm")
         }
-        if let stored = meta["checksum"], stored != checksum(metadata: meta, entries: contents.entries, dataSection: contents.dataSection) {
+        if let stored = meta["checksum"], stored != checksum(metadata: meta, entries: contents.entries, addData: { crc in
+            contents.dataSection.withUnsafeBytes { crc.update($0) }
+        }) {
             throw CheckpointProblem("checksum mismatch: the file is damaged")
         }
         if let unknown = meta.keys.sorted().first(where: { !metadataFields.contains($0) }) {

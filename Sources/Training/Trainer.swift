@@ -218,9 +218,8 @@ public final class Trainer {
             let snapshot = checkpoint()
             let path = run.checkpointPath(step: position.step)
             try group.onLeader {
-                let bytes = snapshot.encoded()
-                if asBest { try AtomicFile.write(bytes, to: run.bestPath) }
-                try AtomicFile.write(bytes, to: path)
+                if asBest { try snapshot.write(to: run.bestPath) }
+                try snapshot.write(to: path)
                 run.prune(keep: c.keep)
             }
             lastCheckpoint = path
