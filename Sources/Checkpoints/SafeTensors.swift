@@ -37,12 +37,15 @@ public enum SafeTensors {
             }
         }
 
-        /// The floats, copied.
+        /// The floats, copied; setting them makes the tensor own its values.
         public var values: [Float] {
-            switch storage {
-            case .owned(let values): return values
-            case .borrowed(let values): return Array(values)
+            get {
+                switch storage {
+                case .owned(let values): return values
+                case .borrowed(let values): return Array(values)
+                }
             }
+            set { storage = .owned(newValue) }
         }
 
         /// Calls `body` with the tensor's little-endian bytes (floats are little-endian on every
