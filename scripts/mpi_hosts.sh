@@ -54,7 +54,8 @@ shape)
     rate=${2:?rate, e.g. 1gbit or 10gbit}
     for namespace in $(hosts); do
         # A bucket of 1 ms at the rate (at least 64 KB), as a switch port's buffer.
-        tc -n "$namespace" qdisc replace dev eth0 root tbf rate "$rate" burst "$(( $(numfmt --from=si "${rate%bit}") / 8000 > 65536 ? $(numfmt --from=si "${rate%bit}") / 8000 : 65536 ))" latency 5ms
+        bits=$(numfmt --from=si "$(echo "${rate%bit}" | tr kmg KMG)")
+        tc -n "$namespace" qdisc replace dev eth0 root tbf rate "$rate" burst "$(( bits / 8000 > 65536 ? bits / 8000 : 65536 ))" latency 5ms
     done
     ;;
 unshape)
