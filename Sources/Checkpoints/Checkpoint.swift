@@ -68,13 +68,16 @@ public struct Checkpoint {
         return SafeTensors.encode(tensors, metadata: metadata)
     }
 
-    /// Writes the checkpoint atomically (see `AtomicFile`), straight from the model's and the
-    /// optimizer's buffers: the file's bytes are never assembled in memory.
-    public func write(to path: String) throws {
+    /// Writes the checkpoint atomically (see `AtomicFile`) to each path in turn, straight from the
+    /// model's and the optimizer's buffers: the file's bytes are never assembled in memory, and
+    /// the metadata and checksum are formed once for all the copies.
+    public func write(to paths: String...) throws {
         let (tensors, metadata) = contents()
-        let writer = try AtomicFileWriter(path: path)
-        try SafeTensors.write(tensors, metadata: metadata, to: writer)
-        try writer.commit()
+        for path in paths {
+            let writer = try AtomicFileWriter(path: path)
+            try SafeTensors.write(tensors, metadata: metadata, to: writer)
+            try writer.commit()
+        }
     }
 
     /// The tensors (borrowing the model's and optimizer's buffers, which live as long as this

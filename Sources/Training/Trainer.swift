@@ -218,8 +218,7 @@ public final class Trainer {
             let snapshot = checkpoint()
             let path = run.checkpointPath(step: position.step)
             try group.onLeader {
-                if asBest { try snapshot.write(to: run.bestPath) }
-                try snapshot.write(to: path)
+                if asBest { try snapshot.write(to: run.bestPath, path) } else { try snapshot.write(to: path) }
                 run.prune(keep: c.keep)
             }
             lastCheckpoint = path
