@@ -21,6 +21,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "charlstm", targets: ["charlstm"]),
+        // The public Swift API (docs/library.md): what other programs import, and what the
+        // charlstm executable itself is built on.
+        .library(name: "CharLSTM", targets: ["CharLSTM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +51,10 @@ let package = Package(
         .target(name: "Sampling", dependencies: ["Network", "Tokenization", "Checkpoints", "Kernels"],
                 swiftSettings: fastMath),
         .target(name: "Inspection", dependencies: ["Network", "Tokenization", "Kernels", "CZlib"], swiftSettings: fastMath),
+        // The library target alone is checked in the Swift 6 language mode (complete
+        // concurrency checking): it is the part other programs share across tasks.
+        .target(name: "CharLSTM", dependencies: ["Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
             "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
@@ -65,6 +72,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling", "Network", "Tokenization", "Kernels"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Sampling"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Network", "Kernels"]),
+        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "EndToEndTests", dependencies: ["Checkpoints"]),
     ],
     swiftLanguageModes: [.v5]

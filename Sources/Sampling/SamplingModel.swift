@@ -31,7 +31,10 @@ public struct SamplingModel {
     public static let multithreadedFrom = 1 << 20
 
     /// "2×128 LSTM, 65 characters, step 5000, best val 1.4523"
-    public var summary: String {
+    public var summary: String { Self.summary(of: checkpoint) }
+
+    /// The `summary` of any checkpoint, also one only in memory.
+    public static func summary(of checkpoint: Checkpoint) -> String {
         let m = checkpoint.model.configuration
         var parts = ["\(m.layers)×\(m.hiddenSize) \(m.cell.displayName)", "\(m.vocabularySize) characters"]
         if let position = checkpoint.position {

@@ -103,10 +103,13 @@ public final class TextGenerator {
     @discardableResult
     public func continueText(count: Int, _ body: (Unicode.Scalar) -> Bool) -> Int {
         for drawn in 0..<max(count, 0) {
-            guard body(vocabulary.scalars[Int(next())]), !stops.matchEnd(of: tail) else { return drawn + 1 }
+            guard body(vocabulary.scalars[Int(next())]), !endsWithStop else { return drawn + 1 }
         }
         return max(count, 0)
     }
+
+    /// Whether the text read and written so far ends with one of `stops`.
+    public var endsWithStop: Bool { stops.matchEnd(of: tail) }
 
     /// The `count` most likely next characters under the model's own distribution (temperature
     /// 1, no top-k or top-p), most likely first (ties in vocabulary order), with their probabilities.

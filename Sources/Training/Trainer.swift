@@ -81,6 +81,9 @@ public final class Trainer {
     public private(set) var allReduceSeconds = 0.0, allReduceSteps = 0
     var rng: SeededGenerator
     weak var reporter: TrainingReporter?
+    /// Asked before every step: true stops the run there, saving it as Ctrl-C does (the
+    /// command line's Ctrl-C, or a library caller's cancellation).
+    public var stopRequested: () -> Bool = { Interrupt.requested }
     private var inputs: [Int32], targets: [Int32]
     /// A sample primer: the first character of the held-out text (or of the training text).
     private let samplePrimer: Int32
@@ -267,7 +270,7 @@ public final class Trainer {
             let now = Date()
             let timeUp = group.isLeader && c.maxMinutes.map { now.timeIntervalSince(sessionStart) >= $0 * 60 } == true
             let saveDue = group.isLeader && c.saveEveryMinutes.map { now.timeIntervalSince(lastSave) >= $0 * 60 } == true
-            return StepRequests(interrupt: Interrupt.requested, timeUp: timeUp, save: saveDue)
+            return StepRequests(interrupt: stopRequested(), timeUp: timeUp, save: saveDue)
         }
 
         // A group hears of a stop through the next step's sum; one process can stop before its first step.

@@ -1,0 +1,65 @@
+import Foundation
+import Kernels
+import Tokenization
+import Training
+
+/// How well a model predicts a text: the mean loss per character, as `charlstm eval` reports it.
+public struct Score: Sendable, Equatable {
+    /// Characters predicted (the text's length, less those left out to cut it into equal streams).
+    public let characters: Int
+    /// Mean cross-entropy: nats per character.
+    public let natsPerCharacter: Double
+    /// The same loss in bits per character.
+    public var bitsPerCharacter: Double { natsPerCharacter / log(2) }
+}
+
+extension TextModel {
+    /// Parallel streams a text is cut into for scoring, by default.
+    public static let defaultScoringStreams = 50
+    /// Characters per stream run in one pass, by default.
+    public static let defaultScoringWindow = 256
+
+    /// Scores `text` as `charlstm eval` scores a file: cut into up to `streams` equal parallel
+    /// streams, each read from a fresh state to its end; the loss is the mean over every
+    /// prediction. One stream reads the text as one sequence.
+    ///
+    /// Scoring runs on all the machine's cores (a process-wide setting of the library's math).
+    ///
+    /// - Throws: ``CharLSTMError`` of kind `settings` for `streams` or `window` below 1,
+    ///   `unknownCharacters` for a character the model does not know, `corpus` for a text
+    ///   shorter than 2 characters.
+    public func score(_ text: String, streams: Int = defaultScoringStreams,
+                      window: Int = defaultScoringWindow) throws(CharLSTMError) -> Score {
+        try score(try tokens(text, what: "text"), streams: streams, window: window, source: "the text")
+    }
+
+    /// Scores a corpus as ``score(_:streams:window:)`` scores a string, reading it through
+    /// the token cache, as training does, so it need not fit in memory.
+    ///
+    /// - Parameter notes: receives what the token cache did ("encoded …", "reusing …").
+    /// - Throws: ``CharLSTMError`` as ``score(_:streams:window:)`` does, and of kind `corpus`
+    ///   for files that are missing, empty or not UTF-8.
+    public func score(_ corpus: Corpus, streams: Int = defaultScoringStreams, window: Int = defaultScoringWindow,
+                      notes: (String) -> Void = { _ in }) throws(CharLSTMError) -> Score {
+        let named = corpus.paths.joined(separator: ", ")
+        let tokens = try CharLSTMError.converting(otherwise: .corpus) {
+            let text = try corpus.cache.open(corpus.paths, invalidUTF8: corpus.invalidUTF8, report: notes)
+            do {
+                return try text.tokens(in: 0..<text.count, vocabulary: loaded.checkpoint.vocabulary)
+            } catch let error as VocabularyError {
+                throw CharLSTMError(.unknownCharacters, "\(named): \(error)")
+            }
+        }
+        return try score(tokens, streams: streams, window: window, source: named)
+    }
+
+    private func score(_ tokens: any TokenSequence, streams: Int, window: Int, source: String) throws(CharLSTMError) -> Score {
+        guard streams >= 1, window >= 1 else {
+            throw CharLSTMError(.settings, "streams and window must be at least 1 (got \(streams) and \(window))")
+        }
+        guard tokens.count >= 2 else { throw CharLSTMError(.corpus, "\(source): need at least 2 characters to evaluate") }
+        Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
+        let evaluator = Evaluator(model: loaded.checkpoint.model, tokens: tokens, batch: streams, window: window)
+        return Score(characters: evaluator.predictionCount, natsPerCharacter: evaluator.meanLoss())
+    }
+}
