@@ -23,7 +23,7 @@ public struct ModelInfo: Sendable, Equatable {
     public let vocabulary: [Unicode.Scalar]
     /// Updates the model was trained for (nil for a checkpoint that holds weights only).
     public let step: Int?
-    /// The epoch training was in, from 0 (nil for weights only).
+    /// The epoch training was in, counted from 1 (nil for weights only).
     public let epoch: Int?
     /// The lowest validation loss so far, in nats per character, and the step that reached it.
     public let bestValidationLoss: Double?
@@ -33,6 +33,9 @@ public struct ModelInfo: Sendable, Equatable {
     public let evaluations: [Evaluation]
     /// The checkpoint a fine-tuned model started from, as it was named when training began.
     public let parentFile: String?
+    /// The version of charlstm (and of this library) that wrote the checkpoint; nil for files
+    /// written before 0.14.0 or by another program.
+    public let writtenBy: String?
     /// One line, as `charlstm repl` shows it: "2×128 LSTM, 65 characters, step 5000, best val 1.4523".
     public let summary: String
 
@@ -66,12 +69,13 @@ public struct ModelInfo: Sendable, Equatable {
         vocabulary = checkpoint.vocabulary.scalars
         let position = checkpoint.position
         step = position?.step
-        epoch = position?.epoch
+        epoch = position?.epochNumber
         bestValidationLoss = position?.bestValidationLoss
         bestStep = position?.bestStep
         evaluations = (position?.history ?? []).map {
             Evaluation(step: $0.step, trainingLoss: $0.trainLoss, validationLoss: $0.validationLoss)
         }
         parentFile = checkpoint.parent?.file
+        writtenBy = checkpoint.writtenBy
     }
 }

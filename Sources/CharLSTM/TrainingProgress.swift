@@ -4,7 +4,7 @@ import Training
 public struct TrainingProgress: Sendable, Equatable {
     /// Updates taken since the run began (a resumed run counts on from its checkpoint).
     public let step: Int
-    /// The current epoch, from 0.
+    /// The epoch, counted from 1: the pass over the training text the last step belongs to.
     public let epoch: Int
     /// Updates per pass over the corpus.
     public let stepsPerEpoch: Int
@@ -25,7 +25,7 @@ public struct TrainingProgress: Sendable, Equatable {
 
     init(_ s: TrainingStatus) {
         step = s.step
-        epoch = s.epoch
+        epoch = s.epochNumber
         stepsPerEpoch = s.stepsPerEpoch
         trainingLoss = s.smoothedLoss
         validationLoss = s.lastValidationLoss

@@ -4,7 +4,7 @@ public struct TrainingResult: Sendable, Equatable {
     public let reason: TrainingStopReason
     /// The step it stopped at.
     public let step: Int
-    /// The epoch it stopped in, from 0.
+    /// The epoch it stopped in, counted from 1.
     public let epoch: Int
     /// The lowest validation loss of the run, in nats per character.
     public let bestValidationLoss: Double?

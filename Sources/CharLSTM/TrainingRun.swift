@@ -118,7 +118,7 @@ public final class TrainingRun: Sendable {
         case .noImprovement(let evaluations): reason = .noImprovement(evaluations: evaluations)
         case .diverged(let message): reason = .diverged(message)
         }
-        let result = TrainingResult(reason: reason, step: outcome.step, epoch: trainer.position.epoch,
+        let result = TrainingResult(reason: reason, step: outcome.step, epoch: trainer.position.epochNumber,
                                     bestValidationLoss: outcome.bestValidationLoss, runFolder: trainer.run.path,
                                     lastCheckpoint: outcome.lastCheckpoint)
         onEvent(.finished(result))

@@ -22,6 +22,8 @@ final class TextModelTests: XCTestCase {
         XCTAssertEqual(info.bestValidationLoss, trained.result.bestValidationLoss)
         XCTAssertEqual(info.training?.batch, 8)
         XCTAssertEqual(info.corpus, [trained.corpusFile])
+        XCTAssertEqual(info.writtenBy, CharLSTM.version)
+        XCTAssertEqual(info.epoch, 1)
         XCTAssertTrue(info.summary.hasPrefix("1×32 LSTM, \(info.vocabulary.count) characters, step 60"), info.summary)
     }
 

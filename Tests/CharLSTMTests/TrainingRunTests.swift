@@ -139,7 +139,7 @@ final class TrainingRunTests: XCTestCase {
         let folder = try TrainedRun.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = folder + "/empty.txt"
-        FileManager.default.createFile(atPath: file, contents: Data())
+        try Data().write(to: URL(fileURLWithPath: file))
         let run = TrainingRun(corpus: TrainedRun.corpus([file], in: folder), runFolder: folder + "/run")
         XCTAssertThrowsError(try run.run()) { XCTAssertEqual(($0 as? CharLSTMError)?.kind, .corpus, "\($0)") }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run/best.safetensors"))
