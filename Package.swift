@@ -21,12 +21,14 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "charlstm", targets: ["charlstm"]),
-        // The public Swift API (docs/library.md): what other programs import, and what the
-        // charlstm executable itself is built on.
+        // The public Swift API: what other programs import, and what the charlstm executable
+        // itself is built on (its commands convert their options and call it).
         .library(name: "CharLSTM", targets: ["CharLSTM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation --target CharLSTM` builds the library's DocC catalog.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // System libraries: OpenBLAS's CBLAS (libopenblas-dev) and GNU readline (libreadline-dev).
@@ -57,7 +59,7 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
-            "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
+            "CharLSTM", "Kernels", "Tokenization", "Network", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
             "MessagePassing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",

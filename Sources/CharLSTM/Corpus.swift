@@ -1,3 +1,5 @@
+import Checkpoints
+import Foundation
 import Tokenization
 import Training
 
@@ -20,5 +22,17 @@ public struct Corpus: Sendable, Equatable {
     }
 
     var cache: TokenCache { TokenCache(folder: cacheFolder ?? TokenCache.configuredFolder) }
+
+    /// The cache for a resumed run's corpus: by default the one beside the run folder,
+    /// wherever the program runs from.
+    func cache(besideRun run: RunFolder) -> TokenCache {
+        TokenCache(folder: cacheFolder ?? TokenCache.configuredFolder(otherwise: TokenCache.folder(besideRun: run.path)))
+    }
+
+    /// The paths as a run records them (standardized), and where each is now.
+    var recorded: (paths: [String], locations: [CorpusLocation]?) {
+        // Unreadable paths record no locations: reading the corpus reports them next.
+        (paths.map { ($0 as NSString).standardizingPath }, try? paths.map(CorpusLocation.of))
+    }
     var invalidUTF8: InvalidUTF8Policy { replacesInvalidUTF8 ? .replace : .fail }
 }

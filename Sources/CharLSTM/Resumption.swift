@@ -30,22 +30,30 @@ enum Resumption {
             throw UsageError("\(path) holds no training configuration, so it cannot be resumed")
         }
         var training = try adjust(path, checkpoint, stored)
-        let givenPaths = corpus?.paths ?? []
-        if !givenPaths.isEmpty { training.corpus = givenPaths.map { ($0 as NSString).standardizingPath } }
+        let given = corpus.map { $0.paths.isEmpty ? nil : $0.recorded } ?? nil
+        if let given {
+            training.corpus = given.paths
+            training.corpusLocations = given.locations
+        }
         if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
+        var paths = training.corpus
+        if given == nil {
+            let found = try CorpusLocator.locate(training, runFolder: runFolder.path, runArgument: argument)
+            found.forEach { reporter.note($0.note) }
+            paths = found.map(\.path)
+            // Recorded afresh: the next resume looks where the text was found this time.
+            training.corpusLocations = try? paths.map(CorpusLocation.of)
+        }
         let reading = corpus ?? Corpus([])
         let split: SplitCorpus
         do {
-            split = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
+            split = try TrainingSetup.loadCorpus(paths, validationFraction: training.validationFraction,
                                                  vocabulary: checkpoint.vocabulary,
                                                  evaluationCharacters: training.evaluationCharacters,
-                                                 invalidUTF8: reading.invalidUTF8, cache: reading.cache, report: reporter.note)
+                                                 invalidUTF8: reading.invalidUTF8, cache: reading.cache(besideRun: runFolder),
+                                                 report: reporter.note)
         } catch let error as UsageError {
             throw UsageError("cannot resume on this corpus: \(error.description)")
-        } catch CorpusError.notFound(let missing) where givenPaths.isEmpty {
-            // The run's own corpus, recorded at its start, has been moved or deleted since.
-            throw UsageError("cannot resume \(argument): its corpus \(missing) is gone (no such file or folder); "
-                             + "give the text again: charlstm train FILE... --resume \(argument)")
         }
         return try TrainingSetup.resume(from: checkpoint, path: path, training: training, corpus: split,
                                         run: runFolder, reporter: reporter)

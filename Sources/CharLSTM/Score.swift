@@ -36,7 +36,11 @@ extension TextModel {
     /// Scores a corpus as ``score(_:streams:window:)`` scores a string, reading it through
     /// the token cache, as training does, so it need not fit in memory.
     ///
-    /// - Parameter notes: receives what the token cache did ("encoded …", "reusing …").
+    /// - Parameters:
+    ///   - corpus: the files and folders, and how to read them.
+    ///   - streams: the most parallel streams to cut the text into.
+    ///   - window: characters per stream run in one pass (the loss does not depend on it).
+    ///   - notes: receives what the token cache did ("encoded …", "reusing …").
     /// - Throws: ``CharLSTMError`` as ``score(_:streams:window:)`` does, and of kind `corpus`
     ///   for files that are missing, empty or not UTF-8.
     public func score(_ corpus: Corpus, streams: Int = defaultScoringStreams, window: Int = defaultScoringWindow,

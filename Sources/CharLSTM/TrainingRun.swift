@@ -17,7 +17,7 @@ import Training
 /// }
 /// ```
 ///
-/// A run trains once, with ``run(onEvent:)`` on the calling thread or ``events()`` on a thread
+/// A run trains once, with ``run(shouldStop:onEvent:)`` on the calling thread or ``events()`` on a thread
 /// of its own. ``cancel()``, from any thread, stops it after the current step and saves it.
 /// The math runs on `TrainingSettings/threads` cores (a process-wide setting).
 public final class TrainingRun: Sendable {
@@ -46,6 +46,10 @@ public final class TrainingRun: Sendable {
     /// rest. Every checkpoint records the parent's file and SHA-256.
     ///
     /// - Parameters:
+    ///   - parent: the checkpoint file or run folder to start from.
+    ///   - corpus: the text to fine-tune on.
+    ///   - runFolder: the new run's folder, which must not hold a run yet.
+    ///   - settings: how to train (all but the architecture).
     ///   - dropout: dropout while fine-tuning (nil: the parent's).
     ///   - extendingVocabulary: add the corpus's characters the parent does not know to its
     ///     vocabulary (new, freshly initialised rows) instead of failing.
@@ -59,6 +63,7 @@ public final class TrainingRun: Sendable {
     /// folder, or one checkpoint file in it), with the run's own settings.
     ///
     /// - Parameters:
+    ///   - checkpoint: the run folder, or a checkpoint file in it.
     ///   - corpus: the text, when it has moved since the run began; its paths empty or nil
     ///     means the run's own corpus, read with this corpus's options.
     ///   - adjust: given the run's stored settings and what the checkpoint holds, the
@@ -81,7 +86,9 @@ public final class TrainingRun: Sendable {
     /// Trains on the calling thread until the budget is spent, the run is cancelled or
     /// `patience` runs out, handing each ``TrainingEvent`` to `onEvent` as it happens.
     ///
-    /// - Parameter shouldStop: asked before every step; true stops the run as ``cancel()`` does.
+    /// - Parameters:
+    ///   - shouldStop: asked before every step; true stops the run as ``cancel()`` does.
+    ///   - onEvent: receives each event on the calling thread, as it happens.
     /// - Throws: ``CharLSTMError``: `settings`, `corpus`, `unknownCharacters`, `checkpoint`
     ///   or `training` when the run cannot start (nothing is written then); `diverged` when the
     ///   loss became NaN or infinite (after a ``TrainingEvent/finished(_:)`` event saying so;
@@ -126,7 +133,7 @@ public final class TrainingRun: Sendable {
         return result
     }
 
-    /// Trains on a thread of its own, as ``run(onEvent:)`` does, handing out its events as they
+    /// Trains on a thread of its own, as ``run(shouldStop:onEvent:)`` does, handing out its events as they
     /// happen; the last is ``TrainingEvent/finished(_:)``. The sequence throws the
     /// ``CharLSTMError`` that `run` would. Cancelling the task that reads it cancels the run.
     public func events() -> AsyncThrowingStream<TrainingEvent, any Error> {
@@ -148,7 +155,8 @@ public final class TrainingRun: Sendable {
         switch start {
         case .new(let settings, let corpus):
             try settings.validate()
-            let training = settings.configuration(corpus: corpus.paths.map { ($0 as NSString).standardizingPath })
+            let recorded = corpus.recorded
+            let training = settings.configuration(corpus: recorded.paths, locations: recorded.locations)
             let split = try TrainingSetup.loadCorpus(corpus.paths, validationFraction: training.validationFraction,
                                                      evaluationCharacters: training.evaluationCharacters,
                                                      invalidUTF8: corpus.invalidUTF8, cache: corpus.cache,
@@ -157,9 +165,9 @@ public final class TrainingRun: Sendable {
                                             training: training, corpus: split, run: run, reporter: reporter)
         case .fineTuning(let parent, let settings, let corpus, let dropout, let extending):
             try settings.validate()
-            return try FineTuning.trainer(parent: parent, training: settings.configuration(corpus: corpus.paths.map {
-                ($0 as NSString).standardizingPath
-            }), dropout: dropout, corpus: corpus, extendingVocabulary: extending, run: run, reporter: reporter)
+            let recorded = corpus.recorded
+            return try FineTuning.trainer(parent: parent, training: settings.configuration(corpus: recorded.paths, locations: recorded.locations),
+                                          dropout: dropout, corpus: corpus, extendingVocabulary: extending, run: run, reporter: reporter)
         case .resuming(let checkpoint, let corpus, let adjust):
             return try Resumption.trainer(checkpoint, run: run, corpus: corpus, reporter: reporter) { path, checkpoint, stored in
                 let before = TrainingSettings(model: checkpoint.model.configuration, training: stored)
@@ -168,7 +176,7 @@ public final class TrainingRun: Sendable {
                 if let fixed = before.unchangeableOnResume(changedIn: after) {
                     throw CharLSTMError(.settings, "\(path): \(fixed) cannot change when a run is resumed; keep the run's value or start a new run")
                 }
-                return after.configuration(corpus: stored.corpus)
+                return after.configuration(corpus: stored.corpus, locations: stored.corpusLocations)
             }
         }
     }

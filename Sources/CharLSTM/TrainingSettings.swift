@@ -117,15 +117,16 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if let problem { throw CharLSTMError(.settings, problem + "; change that setting") }
     }
 
-    /// The training half, as checkpoints store it.
-    func configuration(corpus: [String]) -> TrainingConfiguration {
+    /// The training half, as checkpoints store it, for a corpus of these paths (and where
+    /// each was, for a later resume to find it).
+    func configuration(corpus: [String], locations: [CorpusLocation]? = nil) -> TrainingConfiguration {
         TrainingConfiguration(
             corpus: corpus, batch: batch, sequenceLength: sequenceLength, learningRate: learningRate,
             learningRateDecay: learningRateDecay, optimizer: optimizer.kind, clip: clip,
             validationFraction: validationFraction, evaluateEvery: evaluateEvery, keep: keep, seed: seed,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
             maxEpochs: epochs, maxSteps: steps, maxMinutes: minutes, patience: patience,
-            saveEveryMinutes: saveEveryMinutes, evaluationCharacters: evaluationCharacters)
+            saveEveryMinutes: saveEveryMinutes, evaluationCharacters: evaluationCharacters, corpusLocations: locations)
     }
 
     /// The architecture half, for a vocabulary of `vocabularySize` characters.

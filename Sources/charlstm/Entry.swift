@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLSTM
 import Checkpoints
 import Console
 import Foundation
@@ -52,6 +53,7 @@ enum Entry {
     /// failure (help was asked for).
     static func failure(_ error: Error) -> (message: String, status: Int32)? {
         switch error {
+        case let error as CharLSTMError: return (error.message, error.isBadInput ? 2 : 1)
         case let error as UsageError: return (error.description, 2)
         case let error as CorpusError: return (error.description, 2)
         case let error as CheckpointError: return (error.description, 2)

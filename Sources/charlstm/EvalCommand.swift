@@ -1,10 +1,7 @@
 import ArgumentParser
-import Checkpoints
+import CharLSTM
 import Console
 import Foundation
-import Kernels
-import Tokenization
-import Training
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,26 +28,17 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
-        let path = try resolveCheckpointArgument(checkpoint)
-        let loaded = try Checkpoint.read(from: path)
+        let model = try TextModel(loading: checkpoint)
         // Notes ("token cache: encoded …", "… reusing …") go to stderr, as train's do: stdout keeps the result.
-        let text = try reading.cache.open(files, invalidUTF8: reading.invalidUTF8, report: Terminal.note)
-        let tokens: CachedTokens
-        do { tokens = try text.tokens(in: 0..<text.count, vocabulary: loaded.vocabulary) } catch let error as VocabularyError {
-            throw UsageError("\(files.joined(separator: ", ")): \(error)")
-        }
-        guard tokens.count >= 2 else { throw UsageError("\(files.joined(separator: ", ")): need at least 2 characters to evaluate") }
-        let evaluator = Evaluator(model: loaded.model, tokens: tokens, batch: streams, window: window)
-        let loss = evaluator.meanLoss()
-        let bits = loss / log(2)
+        let score = try model.score(reading.corpus(files), streams: streams, window: window, notes: Terminal.note)
+        let path = model.info.file
         if json {
-            let object: [String: Any] = ["checkpoint": path, "files": files, "characters": evaluator.predictionCount,
-                                         "nats_per_char": loss, "bits_per_char": bits]
+            let object: [String: Any] = ["checkpoint": path, "files": files, "characters": score.characters,
+                                         "nats_per_char": score.natsPerCharacter, "bits_per_char": score.bitsPerCharacter]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print(String(format: "%.6f nats/char  %.6f bits/char  over %d characters  (%@)", loss, bits,
-                         evaluator.predictionCount, path))
+            print(String(format: "%.6f nats/char  %.6f bits/char  over %d characters  (%@)", score.natsPerCharacter,
+                         score.bitsPerCharacter, score.characters, path))
         }
     }
 }
