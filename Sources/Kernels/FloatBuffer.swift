@@ -4,6 +4,9 @@
 public final class FloatBuffer {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// The buffer whose memory this one borrows (see `init(borrowing:offset:count:)`), nil when
+    /// this buffer owns its memory.
+    private let owner: FloatBuffer?
 
     public init(count: Int) {
         precondition(count >= 0)
@@ -11,6 +14,17 @@ public final class FloatBuffer {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        owner = nil
+    }
+
+    /// Elements `offset ..< offset + count` of `owner`, not a copy: the view keeps `owner` alive
+    /// and never frees the memory, and it starts with whatever `owner` held there. Scratch space
+    /// lent between uses (see `ScratchArena`).
+    public init(borrowing owner: FloatBuffer, offset: Int, count: Int) {
+        precondition(offset >= 0 && count >= 0 && offset + count <= owner.count)
+        self.count = count
+        pointer = owner.pointer + offset
+        self.owner = owner
     }
 
     public convenience init(_ values: [Float]) {
@@ -18,7 +32,7 @@ public final class FloatBuffer {
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { if owner == nil { pointer.deallocate() } }
 
     /// The elements `offset ..< offset + count` as a pointer.
     @inlinable

@@ -16,7 +16,8 @@ import Kernels
 /// gets two blocks, the input side and the hidden side, because the reset gate scales the latter.
 ///
 /// The fused weights are a copy made at `init`: a state computes with the parameters as they
-/// were then (make a new state after changing them).
+/// were then (make a new state after changing them). The copy may live in borrowed memory
+/// (`workspace`), for a state that lives only while its lender's memory is idle.
 public final class InferenceState {
     public let model: CharModel
     /// Per layer, shape (I_l + H): the layer's input x(t) followed by its hidden state h, the
@@ -56,7 +57,11 @@ public final class InferenceState {
         }
     }
 
-    public init(model: CharModel) {
+    /// A fresh state (zero hidden and cell states) of `model`. With `workspace`, the fused
+    /// weights and the input table are carved out of that memory when they fit in it (see
+    /// `ScratchArena`), so the state is usable only while the workspace is not otherwise used.
+    public init(model: CharModel, workspace: FloatBuffer? = nil) {
+        var arena = ScratchArena(borrowing: workspace)
         let c = model.configuration, layout = model.layout, p = model.parameters
         let h = c.hiddenSize, blocks = Self.fusedBlocks(c.cell), width = blocks.count * h
         self.model = model
@@ -71,7 +76,7 @@ public final class InferenceState {
         /// Layer l's fused weights over `input` input elements, with the hidden rows below them when `hidden`.
         func fused(_ l: Int, input: Int, hidden: Bool) -> FloatBuffer {
             let ih = offset(.weightIH, l), hh = offset(.weightHH, l)
-            let matrix = FloatBuffer(count: (input + (hidden ? h : 0)) * width)
+            let matrix = arena.buffer(count: (input + (hidden ? h : 0)) * width)
             for (q, block) in blocks.enumerated() {
                 for u in 0..<h {
                     let column = q * h + u
@@ -95,7 +100,7 @@ public final class InferenceState {
             })
         }
         if tabulated {
-            let table = FloatBuffer(count: c.vocabularySize * width)
+            let table = arena.buffer(count: c.vocabularySize * width)
             for v in 0..<c.vocabularySize { table.at(v * width).update(from: biasSums[0].pointer, count: width) }
             let inputWeights = fused(0, input: c.embeddingSize, hidden: false)
             withExtendedLifetime(inputWeights) {

@@ -57,6 +57,11 @@ public final class UnrolledNetwork {
 
     public func resetState() { layers.forEach { $0.resetState() } }
 
+    /// Memory the network needs only inside a pass: layer 0's gate activations, which every
+    /// forward rewrites before reading. Between passes others may use it as scratch (a
+    /// training run's sample does); the carried state lives elsewhere and is not touched.
+    public var idleWorkspace: FloatBuffer { layers[0].core.gates }
+
     /// The names of the carried state of a model with `configuration`: `h_l<k>` for every cell,
     /// and `c_l<k>` for the LSTM's memory cells.
     public static func carriedStateNames(_ configuration: ModelConfiguration) -> [String] {

@@ -35,12 +35,15 @@ public final class TextGenerator {
     /// the characters drawn since the last `reset` or `feed`, given everything read before them.
     public private(set) var logProbability = 0.0
 
-    public init(model: CharModel, vocabulary: Vocabulary, settings: SamplingSettings, seed: UInt64) {
+    /// A generator of `model`'s text; `workspace`, when given, is memory idle for as long as the
+    /// generator is used, which holds its copy of the weights (see `InferenceState.init`).
+    public init(model: CharModel, vocabulary: Vocabulary, settings: SamplingSettings, seed: UInt64,
+                workspace: FloatBuffer? = nil) {
         precondition(model.configuration.vocabularySize == vocabulary.count)
         self.model = model
         self.vocabulary = vocabulary
         self.seed = seed
-        state = InferenceState(model: model)
+        state = InferenceState(model: model, workspace: workspace)
         sampler = Sampler(settings: settings, vocabularySize: vocabulary.count)
         random = SeededGenerator(seed: seed)
     }

@@ -245,7 +245,7 @@ public final class Trainer {
                 lastValidation = loss
                 position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
             }
-            guard model.parameters.array.allSatisfy(\.isFinite) else { return "the weights hold NaN or infinity" }
+            guard UnsafeBufferPointer(start: model.parameters.pointer, count: model.parameterCount).allSatisfy(\.isFinite) else { return "the weights hold NaN or infinity" }
             // The best is updated before saving, so every checkpoint records the best loss
             // including its own evaluation (a resumed run compares against the true best).
             let improved = validation.map { $0 < (position.bestValidationLoss ?? .infinity) } ?? false
@@ -466,10 +466,11 @@ public final class Trainer {
 
     /// A short sample showing how the model is doing, at temperature 0.8, primed with
     /// `samplePrimer`. It uses its own generator, seeded by the step, so it never disturbs
-    /// the training stream of random numbers (and hence exact resume).
+    /// the training stream of random numbers (and hence exact resume). Its copy of the weights
+    /// lives in the training network's idle memory, so sampling adds nothing to the run's peak.
     func sample(length: Int) -> String {
         let generator = TextGenerator(model: model, vocabulary: vocabulary, settings: SamplingSettings(temperature: 0.8),
-                                      seed: configuration.seed ^ UInt64(position.step))
+                                      seed: configuration.seed ^ UInt64(position.step), workspace: network.idleWorkspace)
         generator.feed([samplePrimer])
         var text = String.UnicodeScalarView()
         generator.continueText(count: length) { text.append($0); return true }

@@ -30,6 +30,33 @@ final class InferenceStateTests: XCTestCase {
         }
     }
 
+    /// A state whose fused weights are carved out of borrowed memory (a training run's sample
+    /// uses the training network's idle gates) steps exactly as one with its own, whatever the
+    /// memory held before (NaN here) and when the memory is too small for the copy.
+    func testInferenceState_inBorrowedMemoryStepsExactlyAsInItsOwn() {
+        for cell in CellKind.allCases {
+            for (vocabulary, embedding) in [(9, 6), (30, 4)] {
+                let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 16,
+                                                layers: 2, cell: cell)
+                let model = CharModel(configuration: config, seed: 5)
+                let own = InferenceState(model: model)
+                for size in [100_000, 10] {
+                    let workspace = FloatBuffer(count: size)
+                    workspace.pointer.update(repeating: .nan, count: size)
+                    let borrowed = InferenceState(model: model, workspace: workspace)
+                    own.reset()
+                    for token: Int32 in [1, 4, 2, 0, 3] {
+                        own.step(token)
+                        borrowed.step(token)
+                        XCTAssertEqual(borrowed.logits.array, own.logits.array, "\(cell) V \(vocabulary), workspace \(size)")
+                    }
+                    if size == 10 { XCTAssertTrue(workspace.array.allSatisfy(\.isNaN), "a workspace too small was written to") }
+                    else { XCTAssertFalse(workspace.array.allSatisfy(\.isNaN), "the fused weights were not put in the workspace") }
+                }
+            }
+        }
+    }
+
     /// Restoring a snapshot returns to that moment: the same logits, and the same steps after it,
     /// for one and two layers, with and without the input table, whatever ran in between, for every cell.
     func testInferenceState_restoreReturnsToTheSnapshotsState() {
