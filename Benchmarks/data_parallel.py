@@ -12,16 +12,20 @@ steps, so start-up, loading and the final checkpoint cancel out. Runs:
      core each; the ratio of 1 to 2 is the bar's "2 ranks x 1 thread >= 0.9x one process";
   3. mpirun -np 2 x 1 thread on two hosts (network namespaces, scripts/mpi_hosts.sh) joined by
      veth links shaped with tc to 1 Gb/s and to 10 Gb/s, TCP between them: the step time and
-     the all-reduce time per step that charlstm reports (--json allreduce_ms_per_step);
+     the all-reduce time per step that charlstm reports (--json allreduce_ms_per_step; it
+     includes waiting for the slower rank), and the all-reduce of the same number of floats
+     on its own, after a barrier (Benchmarks/allreduce_time.c, built with mpicc);
   4. one process x 2 threads at the per-node share of the batch for 2..64 nodes (64/N streams):
      the compute a node does per step when the global batch stays 64.
 Then it prints a projection for N nodes of 2 cores: the all-reduce of a ring costs
-2(N-1)/N of the gradient per node, so t_comm(N) = t_comm(2) x 2(N-1)/N (the measured two-node
-time, per link speed; the per-message latency, 2(N-1) hops, is left out); strong scaling keeps the global batch (the same loss curve as one
+2(N-1)/N of the gradient per node, so t_comm(N) = t_comm(2) x 2(N-1)/N (the measured two-host
+all-reduce on its own, per link speed: on N real nodes each runs its own share, so the waiting
+for a rank slowed by a neighbour on the same 2 cores does not carry over; the per-message
+latency, 2(N-1) hops, is left out); strong scaling keeps the global batch (the same loss curve as one
 process): speedup = t_1 / (t_compute(64/N) + t_comm(N)); weak scaling keeps 64 streams per
 node (global batch 64N): throughput speedup = N t_1 / (t_1 + t_comm(N)).
 
-Needs root (namespaces, tc) and Open MPI; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
+Needs root (namespaces, tc) and Open MPI with its compiler wrapper (openmpi-bin, libopenmpi-dev); OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed
 from the environment of the benchmarked commands only. Prints the load average before and
 after: the machine may be shared.
 """
@@ -74,6 +78,20 @@ class Bench:
         return 1000 * (long - short) / self.steps, summary.get("allreduce_ms_per_step")
 
 
+def vocabulary_size(corpus):
+    with open(corpus, encoding="utf-8") as f:
+        return len(set(f.read()))
+
+
+def parameter_count(config, vocabulary):
+    """An LSTM model's parameters: embedding, per layer 4H(I+H) weights and 8H biases, decoder."""
+    arguments = CONFIGS[config]
+    value = lambda name: int(arguments[arguments.index(name) + 1])
+    layers, hidden, embedding = value("--layers"), value("--hidden"), value("--embedding")
+    recurrent = sum(4 * hidden * ((embedding if l == 0 else hidden) + hidden) + 8 * hidden for l in range(layers))
+    return vocabulary * embedding + recurrent + hidden * vocabulary + vocabulary
+
+
 def load():
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -95,6 +113,10 @@ def main():
     hosts = os.path.join(ROOT, "scripts", "mpi_hosts.sh")
     corpus = os.path.abspath(args.corpus)
     bench = Bench(binary, corpus, args.config, args.steps, work)
+    allreduce = os.path.join(work, "allreduce_time")
+    subprocess.run(["mpicc", "-O2", os.path.join(ROOT, "Benchmarks", "allreduce_time.c"), "-o", allreduce], check=True)
+    # What one step's all-reduce carries: the gradient and StepSums' 6 floats.
+    floats = parameter_count(args.config, vocabulary_size(corpus)) + 6
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "")
     isa = "AVX-512" if "avx512f" in flags else ("AVX2" if "avx2" in flags else "SSE")
@@ -113,9 +135,11 @@ def main():
         for rate in ["10gbit", "1gbit"]:
             subprocess.run([hosts, "shape", rate], check=True)
             step, reduce = bench.per_step([mpirun, "-q", "-np", "2", "--bind-to", "none"] + host_arguments, threads=1)
-            links[rate] = reduce
+            alone = subprocess.run([mpirun, "-q", "-np", "2"] + host_arguments + [allreduce, str(floats), "20"],
+                                   env=environment(), capture_output=True, text=True, check=True)
+            links[rate] = json.loads(alone.stdout.strip().splitlines()[-1])["median_ms"]
             print(f"mpirun -np 2 x 1 thread, 2 hosts at {rate:>6}:     {step:7.1f} ms/step  (all-reduce {reduce:.1f} ms/step)"
-                  f"  speed {one / step:.2f}x one process")
+                  f"  speed {one / step:.2f}x one process; the all-reduce of {floats} floats alone: {links[rate]:.1f} ms")
         subprocess.run([hosts, "down"], check=True)
         compute = {1: one}
         nodes = [2, 4, 8, 16, 32, 64]
@@ -123,7 +147,7 @@ def main():
             compute[n], _ = bench.per_step(batch=64 // n)
         print(f"load average after: {load()}\n")
         print("Projection for N nodes of 2 cores (compute measured at each node's share; all-reduce scaled from the")
-        print("measured 2-host time as a ring, x 2(N-1)/N):\n")
+        print("measured 2-host all-reduce alone as a ring, x 2(N-1)/N):\n")
         print("| nodes | streams per node | compute ms/step | all-reduce ms, 10 Gb/s | 1 Gb/s | strong scaling (batch 64), 10 Gb/s | 1 Gb/s | weak scaling (64 per node), 10 Gb/s | 1 Gb/s |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for n in nodes:
