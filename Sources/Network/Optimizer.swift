@@ -68,15 +68,23 @@ public final class Optimizer {
 
 /// Scales `gradients` so their global L2 norm is at most `maxNorm` (as
 /// `torch.nn.utils.clip_grad_norm_`) and returns the norm before clipping.
+///
+/// Squares, sum, norm and scale are all in Double, so any finite gradient has a finite norm
+/// and is clipped: in Float, `g * g` overflows to infinity from about 1.8e19, and the norm of
+/// many values near `Float.greatestFiniteMagnitude` is beyond Float's range. The norm is
+/// infinite or NaN only when some element is.
 @discardableResult
-public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Float) -> Float {
+public func clipGradientNorm(_ gradients: FloatBuffer, maxNorm: Float) -> Double {
     let g = gradients.pointer
     var sum = 0.0
-    for k in 0..<gradients.count { sum += Double(g[k] * g[k]) }
-    let norm = Float(sum.squareRoot())
-    if maxNorm > 0, norm > maxNorm, norm.isFinite {
-        let scale = maxNorm / (norm + 1e-6)
-        for k in 0..<gradients.count { g[k] *= scale }
+    for k in 0..<gradients.count {
+        let x = Double(g[k])
+        sum += x * x
+    }
+    let norm = sum.squareRoot()
+    if maxNorm > 0, norm > Double(maxNorm), norm.isFinite {
+        let scale = Double(maxNorm) / (norm + 1e-6)
+        for k in 0..<gradients.count { g[k] = Float(Double(g[k]) * scale) }
     }
     return norm
 }

@@ -12,7 +12,8 @@ public enum StopReason: Equatable {
     case interrupted
     /// `--patience` evaluations in a row brought no new best validation loss.
     case noImprovement(evaluations: Int)
-    /// Loss or gradient became NaN or infinite; the message says where and what to try.
+    /// Loss or gradient became NaN or infinite, or the loss stayed above the bound of
+    /// `DivergenceGuard`; the message says where and what to try.
     case diverged(String)
 }
 
@@ -39,7 +40,7 @@ public struct TrainingStatus {
     /// Estimated seconds left in the budget, when the budget allows an estimate.
     public var remaining: Double?
     public var learningRate: Float
-    public var gradientNorm: Float
+    public var gradientNorm: Double
 
     /// The epoch counted from 1, as every output shows it (see `TrainingPosition.epochNumber`).
     public var epochNumber: Int { TrainingPosition.epochNumber(step: step, epoch: epoch, stepInEpoch: stepInEpoch) }
@@ -197,7 +198,8 @@ public final class Trainer {
         var charsSinceMark = 0
         var markTime = Date()
         var rate = 0.0
-        var gradientNorm: Float = 0
+        var gradientNorm = 0.0
+        var divergence = DivergenceGuard(vocabularySize: vocabulary.count)
         var lastValidation = position.history.last?.validationLoss
         let charsPerStep = c.batch * c.sequenceLength
         var lastSave = sessionStart
@@ -229,35 +231,44 @@ public final class Trainer {
         }
         func diverged(_ what: String, atStep failedStep: Int) -> TrainingOutcome {
             let keep = lastCheckpoint.map { "; the last good checkpoint is \($0)" } ?? ""
+            let advice = DivergenceGuard.advice(learningRate: c.learningRate, hiddenSize: model.configuration.hiddenSize,
+                                                clip: c.clip)
             return TrainingOutcome(
-                reason: .diverged("training diverged at step \(failedStep) (\(what)): try a lower --lr (now \(c.learningRate)) or a lower --clip (now \(c.clip))\(keep)"),
+                reason: .diverged("training diverged at step \(failedStep) (\(what)): \(advice)\(keep)"),
                 step: position.step, bestValidationLoss: position.bestValidationLoss, lastCheckpoint: lastCheckpoint)
         }
         /// Evaluates and checkpoints; returns what went wrong instead when the weights have
-        /// diverged, so that no checkpoint of a broken model is ever written. Rank 0 measures
-        /// the loss and every rank learns it, so all keep the same history and decide alike.
+        /// diverged. No checkpoint of a broken model is ever written: none while the training
+        /// loss or this validation loss is above the guard's bound either. Rank 0 measures the
+        /// loss and every rank learns it, so all keep the same history and decide alike.
         func evaluate() throws -> String? {
             let trainLoss = position.smoothedTrainLoss ?? .nan
-            var validation: Double?
-            if let loss = validationLossOfGroup() {
-                guard !isExploding(loss) else { return "validation loss \(loss)" }
-                validation = loss
-                lastValidation = loss
-                position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
-            }
+            let validation = validationLossOfGroup()
+            if let loss = validation, !loss.isFinite { return "validation loss \(loss)" }
             guard UnsafeBufferPointer(start: model.parameters.pointer, count: model.parameterCount).allSatisfy(\.isFinite) else { return "the weights hold NaN or infinity" }
-            // The best is updated before saving, so every checkpoint records the best loss
-            // including its own evaluation (a resumed run compares against the true best).
-            let improved = validation.map { $0 < (position.bestValidationLoss ?? .infinity) } ?? false
-            if improved {
-                position.bestValidationLoss = validation
-                position.bestStep = position.step
+            // Above the bound the evaluation is logged, so the overshoot shows in log.csv, but
+            // neither kept nor saved.
+            let sound = !divergence.isAboveBound && !divergence.exceeds(validation ?? 0)
+            if sound {
+                if let loss = validation {
+                    lastValidation = loss
+                    position.history.append(Evaluation(step: position.step, trainLoss: trainLoss, validationLoss: loss))
+                }
+                // The best is updated before saving, so every checkpoint records the best loss
+                // including its own evaluation (a resumed run compares against the true best).
+                let improved = validation.map { $0 < (position.bestValidationLoss ?? .infinity) } ?? false
+                if improved {
+                    position.bestValidationLoss = validation
+                    position.bestStep = position.step
+                }
+                try saveCheckpoint(asBest: improved)
             }
-            try saveCheckpoint(asBest: improved)
             try group.onLeader {
+                let seconds = sound ? position.elapsedSeconds : elapsedBefore + Date().timeIntervalSince(sessionStart)
                 try TrainingLog.append(LogRow(step: position.step, epoch: position.epochNumber, trainLoss: trainLoss,
                                               validationLoss: validation, learningRate: learningRate,
-                                              charsPerSecond: rate, seconds: position.elapsedSeconds), to: run.logPath)
+                                              charsPerSecond: rate, seconds: seconds), to: run.logPath)
+                guard sound else { return }
                 try AtomicFile.write(Data(LossPlot.svg(history: position.history, title: "CharLSTM — \((run.path as NSString).lastPathComponent)").utf8),
                                      to: run.plotPath)
                 reporter?.evaluated(status(), sample: sample(length: 200))
@@ -283,9 +294,15 @@ public final class Trainer {
             let result = step(requesting: requests)
             agreed = result.requests
             gradientNorm = result.gradientNorm
-            guard !isExploding(result.mean), gradientNorm.isFinite else {
-                let what = isExploding(result.mean) ? "loss \(result.mean)" : "gradient norm \(gradientNorm)"
+            guard result.mean.isFinite, gradientNorm.isFinite else {
+                let what = result.mean.isFinite ? "gradient norm \(gradientNorm)" : "loss \(result.mean)"
                 return diverged(what, atStep: thisStep)
+            }
+            if divergence.record(loss: result.mean, step: thisStep) {
+                return diverged(divergence.describe(atStep: thisStep), atStep: thisStep)
+            }
+            if divergence.firstStepAbove == thisStep {
+                reporter?.note(divergence.overshootNote(atStep: thisStep))
             }
             charsSinceMark += charsPerStep
             let now = Date()
@@ -305,15 +322,20 @@ public final class Trainer {
                                            step: position.step, bestValidationLoss: position.bestValidationLoss,
                                            lastCheckpoint: lastCheckpoint)
                 }
-            } else if agreed.save {
+            } else if agreed.save, !divergence.isAboveBound {
                 // Weights only move in finite steps (`step` refuses a non-finite update), so
                 // this checkpoint is as sound as an evaluation's; it just has no new loss.
                 try saveCheckpoint(asBest: false)
             }
         }
         // A run stopped before its first step (Ctrl-C at once, a tiny --minutes) has no train
-        // loss to record and nothing new to save.
+        // loss to record and nothing new to save; one stopped while its loss is above the bound
+        // has nothing sound to save, and says so.
         let trained = position.smoothedTrainLoss != nil
+        if trained, divergence.isAboveBound {
+            return diverged(divergence.describe(atStep: position.step) + ", when the run stopped",
+                            atStep: position.step)
+        }
         if trained, position.history.last?.step != position.step || lastCheckpoint == nil, let problem = try evaluate() {
             return diverged(problem, atStep: position.step)
         }
@@ -326,19 +348,11 @@ public final class Trainer {
         position.history.filter { $0.step > (position.bestStep ?? -1) }.count
     }
 
-    /// Whether a mean loss says the run has blown up: not finite, or above three times the loss
-    /// of a uniform guess over the vocabulary. (char-rnn stops at three times its first loss;
-    /// the uniform guess is that first loss, and fixing it keeps the rule the same on resume.)
-    /// A model that is learning never gets near it; a diverging one passes it within steps.
-    func isExploding(_ loss: Double) -> Bool {
-        !(loss <= 3 * max(log(Double(vocabulary.count)), 1))
-    }
-
     /// One update: forward and backward over the next window of every stream, clip, optimizer
     /// step, then the position moves on (a new epoch resets the carried state). When the loss
     /// or the gradient is not finite, nothing is updated and the position stays put.
     @discardableResult
-    public func step() -> (mean: Double, gradientNorm: Float) {
+    public func step() -> (mean: Double, gradientNorm: Double) {
         let result = step(requesting: { StepRequests() })
         return (result.mean, result.gradientNorm)
     }
@@ -346,7 +360,7 @@ public final class Trainer {
     /// `step()`, in a group: this rank's share of the streams, then one sum over the ranks of
     /// the gradient with the loss, the characters and `requests` (asked for as the sum
     /// begins) appended, so every rank takes the same update and learns what any rank asked.
-    func step(requesting requests: () -> StepRequests) -> (mean: Double, gradientNorm: Float, requests: StepRequests) {
+    func step(requesting requests: () -> StepRequests) -> (mean: Double, gradientNorm: Double, requests: StepRequests) {
         let c = configuration
         if position.stepInEpoch == 0 {
             network.resetState()

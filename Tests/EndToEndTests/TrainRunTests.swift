@@ -101,6 +101,33 @@ final class TrainRunTests: XCTestCase {
         XCTAssertTrue(result.errorLines.first?.hasPrefix("charlstm: training diverged at step 2 (loss ") ?? false, result.stderr)
     }
 
+    /// Adam's first update moves every weight by about lr, so a pre-activation by up to about
+    /// lr × width: a wide model's loss jumps above 3·ln V for a step or a few, then falls. That
+    /// used to stop a run as "diverged" after one step (a 4×4096 model at lr 0.002); here lr ×
+    /// hidden is 0.09 × 256 = 23 (a small model, so the test is quick). Stopped during the
+    /// overshoot, the run says where its loss is and saves nothing of those steps; given 60
+    /// steps, the same run trains through it and learns.
+    func testTrain_wideModelsFirstStepsOvershootTheBoundAndTrainOn() throws {
+        let wide = ["--layers", "2", "--hidden", "256", "--embedding", "16", "--batch", "4", "--seq", "16",
+                    "--lr", "0.09", "--threads", "2", "--seed", "1"]
+        let stopped = try w.run(["train", "text.txt", "--run", "early", "--steps", "3", "--eval-every", "1"] + wide)
+        XCTAssertEqual(stopped.status, 1, stopped.stderr)
+        XCTAssertTrue(stopped.stderr.contains("is above 3·ln V = "), stopped.stderr)
+        XCTAssertTrue(stopped.errorLines.last?.contains(", when the run stopped): lr × hidden = 0.09 × 256 = 23; try a lower --lr (now 0.09), such as --lr 0.008, or a lower --clip (now 5.0)") ?? false,
+                      stopped.stderr)
+        // Step 1's evaluation was within the bound; nothing later was saved.
+        XCTAssertEqual(files(in: "early"), ["best.safetensors", "log.csv", "loss.svg", "step-00000001.safetensors"])
+
+        let trained = try w.run(["train", "text.txt", "--run", "wide", "--steps", "60", "--eval-every", "10"] + wide)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("stopped at step 60 (budget reached)"), trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("is above 3·ln V = "), "the overshoot did not happen: \(trained.stderr)")
+        let info = try w.run(["info", "checkpoints/wide", "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        let best = try XCTUnwrap(object["best_val_loss"] as? Double)
+        XCTAssertLessThan(best, log(Double(Set(text.unicodeScalars).count)), "no better than a uniform guess")
+    }
+
     func testTrain_divergingResumeKeepsTheLastGoodCheckpointsUntouched() throws {
         try trainShortRun("tiny")
         let before = Dictionary(uniqueKeysWithValues: files(in: "tiny").map { ($0, bytes("checkpoints/tiny/\($0)")) })
