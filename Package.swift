@@ -67,6 +67,7 @@ let package = Package(
                           path: "Benchmarks/Throughput", swiftSettings: fastMath),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Kernels"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Kernels"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Network", "Tokenization"]),
