@@ -91,8 +91,8 @@ public final class CorpusTokens {
     }
 
     /// Opens and checks a cache file: the header must describe `identity`, the size must match
-    /// the header, and the data must have the header's checksum (read in full: a damaged cache
-    /// would otherwise train on garbage silently).
+    /// the header, and the data must have the header's checksum and hold each character as often
+    /// as the header says (read in full: a damaged cache would otherwise train on garbage silently).
     static func open(_ path: String, expecting identity: Identity, checkingData: Bool = true) -> Result<CorpusTokens, Problem> {
         let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(Problem("cannot be read (\(String(cString: strerror(errno))))")) }
@@ -115,29 +115,57 @@ public final class CorpusTokens {
               header.characters.allSatisfy({ $0.count == 2 && $0[1] > 0 && UInt32(exactly: $0[0]).flatMap(Unicode.Scalar.init) != nil }),
               zip(header.characters, header.characters.dropFirst()).allSatisfy({ $0[0] < $1[0] }),
               header.width == width(forCharacters: header.characters.count),
-              header.characters.reduce(0, { $0 + $1[1] }) == header.count else {
+              sumWithoutOverflow(header.characters.map { $0[1] }) == header.count else {
             return fail("has a damaged header")
         }
         let dataOffset = 24 + Int(length)
-        guard size == dataOffset + header.count * header.width else {
-            return fail("is \(size) bytes where its header promises \(dataOffset + header.count * header.width) (truncated or damaged)")
+        // The product is checked: a count near Int.max would wrap round to a plausible size.
+        let (dataBytes, overflow) = header.count.multipliedReportingOverflow(by: header.width)
+        guard !overflow, size - dataOffset == dataBytes else {
+            return fail(overflow ? "has a damaged header"
+                        : "is \(size) bytes where its header promises \(dataOffset + dataBytes) (truncated or damaged)")
         }
         var checksum = TokenChecksum()
+        var counts = TokenCounts(width: header.width, characters: header.characters.count)
+        // A multiple of every width, so each piece read holds whole tokens.
         let chunk = 4 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 8)
         defer { buffer.deallocate() }
         var offset = checkingData ? dataOffset : size
         while offset < size {
-            let n = pread(descriptor, buffer, min(chunk, size - offset), off_t(offset))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return fail("cannot be read (\(String(cString: strerror(errno))))") }
-            checksum.update(UnsafeRawBufferPointer(start: buffer, count: n))
-            offset += n
+            let piece = min(chunk, size - offset)
+            var done = 0
+            while done < piece {
+                let n = pread(descriptor, buffer + done, piece - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return fail("cannot be read (\(n < 0 ? String(cString: strerror(errno)) : "unexpected end of file"))") }
+                done += n
+            }
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: piece)
+            checksum.update(bytes)
+            counts.update(bytes)
+            offset += piece
         }
-        guard !checkingData || checksum.hex == header.checksum else { return fail("is damaged (its data does not match its checksum)") }
+        if checkingData {
+            guard checksum.hex == header.checksum else { return fail("is damaged (its data does not match its checksum)") }
+            guard counts.match(header.characters.map { $0[1] }) else {
+                return fail("is damaged (its data does not hold the characters its header counts)")
+            }
+        }
         // Stop the kernel from reading ahead a whole corpus: the streams read small windows far apart.
         posix_fadvise(descriptor, 0, 0, POSIX_FADV_RANDOM)
         return .success(CorpusTokens(path: path, descriptor: descriptor, header: header, dataOffset: dataOffset))
+    }
+
+    /// The sum of `values`, or nil when it overflows (a header's counts are untrusted).
+    private static func sumWithoutOverflow(_ values: [Int]) -> Int? {
+        var sum = 0
+        for value in values {
+            let (next, overflow) = sum.addingReportingOverflow(value)
+            if overflow { return nil }
+            sum = next
+        }
+        return sum
     }
 
     /// The header of a token cache file of `size` bytes, read from its start, and the header's

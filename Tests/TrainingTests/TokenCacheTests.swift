@@ -84,6 +84,64 @@ final class TokenCacheTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cacheFile)), intact)
     }
 
+    /// The cache file of `text` with its header changed by `edit` (the data and its checksum
+    /// as they were), and the identity to open it with.
+    func cacheFile(of text: String, editingHeader edit: (inout CorpusTokens.Header) -> Void) throws
+        -> (path: String, identity: CorpusTokens.Identity) {
+        let path = try write(text, to: "a.txt")
+        _ = try open([path])
+        let cacheFile = (cache.folder as NSString).appendingPathComponent(cacheFiles()[0])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cacheFile))
+        let handle = try XCTUnwrap(FileHandle(forReadingAtPath: cacheFile))
+        defer { try? handle.close() }
+        guard case .success(let (read, length)) = CorpusTokens.readHeader(handle, size: bytes.count) else {
+            throw XCTSkip("the cache file written has no header")
+        }
+        var header = read
+        edit(&header)
+        try (header.encoded() + bytes.dropFirst(24 + length)).write(to: URL(fileURLWithPath: cacheFile))
+        return (cacheFile, header.identity)
+    }
+
+    func assertRefused(_ file: (path: String, identity: CorpusTokens.Identity), saying reason: String,
+                       file source: StaticString = #filePath, line: UInt = #line) {
+        switch CorpusTokens.open(file.path, expecting: file.identity) {
+        case .success: XCTFail("opened", file: source, line: line)
+        case .failure(let problem): XCTAssertTrue(problem.description.contains(reason), "\(problem)", file: source, line: line)
+        }
+    }
+
+    /// The checksum covers the data, not the header: a header whose character list was edited
+    /// so that its counts still add up must not open, or a token past the end of the list would
+    /// be read through the translation table (found by reading the reader; fuzz-token-cache-reader
+    /// asserts it for every file it opens).
+    func testTokenCache_aHeaderWhoseCharacterCountsAreNotTheDatasIsRefusedAndRebuilt() throws {
+        let text = "aab"
+        // 'b' dropped and its count moved onto 'a': the data still holds token 1.
+        assertRefused(try cacheFile(of: text) { $0.characters = [[97, 3]] }, saying: "does not hold the characters its header counts")
+        // Both characters kept, their counts swapped.
+        let swapped = try cacheFile(of: text) { $0.characters = [[97, 1], [98, 2]] }
+        assertRefused(swapped, saying: "does not hold the characters its header counts")
+        // The cache notices and encodes the text again.
+        let reopened = try open([(folder as NSString).appendingPathComponent("a.txt")])
+        XCTAssertEqual(reopened.text, text)
+        XCTAssertTrue(reopened.notes.first?.contains("damaged") == true, "\(reopened.notes)")
+    }
+
+    /// Counts near Int.max: their sum, or the count times the width, would overflow (a trap in
+    /// a checked build; a wrapped, plausible size in an unchecked one).
+    func testTokenCache_aHeaderWhoseCountsOverflowIsRefusedAsDamaged() throws {
+        assertRefused(try cacheFile(of: "aab") { $0.characters = [[97, Int.max], [98, 1]] }, saying: "has a damaged header")
+        // 70,000 characters take 4 bytes each; 2^62 + n tokens of 4 bytes wrap round to 4n bytes.
+        let scalars = (0..<70_000).map { Unicode.Scalar(UInt32(0x4E00 + $0 % 0x5000) + UInt32($0 / 0x5000) * 0x10000)! }
+        let wide = try cacheFile(of: String(String.UnicodeScalarView(scalars))) { header in
+            let count = header.count + 1 << 62
+            header.characters[0][1] = count - (header.count - header.characters[0][1])
+            header.count = count
+        }
+        assertRefused(wide, saying: "has a damaged header")
+    }
+
     func testTokenCache_aFolderThatCannotBeWrittenIsReportedWithWhereElseToPutIt() throws {
         let path = try write("some text\n", to: "a.txt")
         XCTAssertThrowsError(try TokenCache(folder: "/proc/no-cache-here").open([path], invalidUTF8: .fail) { _ in }) { error in
