@@ -10,7 +10,7 @@ import CKernels
 import Checkpoints
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 import Training
 

@@ -1,4 +1,4 @@
-import Network
+import RecurrentNetwork
 
 /// The recurrent cell of a model's layers, as PyTorch names its modules.
 public enum RecurrentCell: String, Sendable, CaseIterable, Codable {

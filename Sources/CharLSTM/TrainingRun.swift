@@ -1,7 +1,7 @@
 import Checkpoints
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Training
 
 /// One training run: a new model, a fine-tuned one, or a run resumed, written to a run folder

@@ -1,6 +1,6 @@
 import Checkpoints
 import Foundation
-import Network
+import RecurrentNetwork
 import Training
 
 /// How to train: the options of `charlstm train`, as one value, with the same defaults.

@@ -1,6 +1,6 @@
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 
 /// Everything one checkpoint file holds: the model (architecture and weights), its vocabulary,

@@ -1,5 +1,5 @@
 import Kernels
-import Network
+import RecurrentNetwork
 
 /// How a run was asked to train: the flags of `charlstm train`, as stored in its checkpoints.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {

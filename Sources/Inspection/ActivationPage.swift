@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import RecurrentNetwork
 import Tokenization
 
 /// The self-contained HTML page of `charlstm inspect --html`: the text coloured character by

@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import RecurrentNetwork
 
 /// What a model does inside while it reads a text, recorded in one pass of `InferenceState`
 /// from a fresh state: every quantity of every unit of every layer after each character

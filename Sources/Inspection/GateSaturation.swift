@@ -1,4 +1,4 @@
-import Network
+import RecurrentNetwork
 
 /// How often one gate of one layer is saturated over a text: per unit, the fraction of steps
 /// with the gate below 0.1 (nearly shut) and above 0.9 (nearly open) — the statistics of

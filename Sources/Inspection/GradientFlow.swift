@@ -1,5 +1,5 @@
 import Kernels
-import Network
+import RecurrentNetwork
 
 /// How strongly the loss at a step depends on each layer's hidden state k steps earlier:
 /// the mean over many positions of ‖∂L_t/∂h^l_{t−k}‖ for k = 1…`maxDistance`.

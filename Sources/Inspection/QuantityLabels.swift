@@ -1,4 +1,4 @@
-import Network
+import RecurrentNetwork
 
 extension CellQuantity {
     /// How a page names it: the notes' names with PyTorch's letters beside them.

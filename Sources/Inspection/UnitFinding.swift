@@ -1,4 +1,4 @@
-import Network
+import RecurrentNetwork
 
 /// One unit's correlation with a property of the text: which unit (layer, quantity, index)
 /// tracks what, and how closely (Pearson's r over the text).

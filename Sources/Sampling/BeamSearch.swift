@@ -1,4 +1,4 @@
-import Network
+import RecurrentNetwork
 
 /// Beam search: the most likely continuation under the model's own probabilities.
 ///

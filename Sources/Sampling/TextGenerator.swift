@@ -1,5 +1,5 @@
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 
 /// A model writing text one character at a time: the streaming core of `generate` and the REPL.

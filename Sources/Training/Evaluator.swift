@@ -1,5 +1,5 @@
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 
 /// Measures a model's loss on held-out text: the text is cut into parallel streams (for

@@ -2,7 +2,7 @@ import Checkpoints
 import Console
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Sampling
 import Tokenization
 

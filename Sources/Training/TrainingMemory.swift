@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import RecurrentNetwork
 
 /// How much memory a training run allocates, roughly, so that a model or batch too big for
 /// the machine is refused up front with advice, instead of failing inside an allocation

@@ -1,7 +1,7 @@
 import Checkpoints
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 
 /// A problem with what the user asked for: reported as one line, exit status 2.

@@ -4,7 +4,7 @@ import Console
 import Foundation
 import Inspection
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 import Training
 

@@ -4,7 +4,7 @@ import Console
 import Foundation
 import Kernels
 import MessagePassing
-import Network
+import RecurrentNetwork
 import Tokenization
 import Training
 

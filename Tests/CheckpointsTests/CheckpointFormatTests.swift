@@ -1,5 +1,5 @@
 import Foundation
-import Network
+import RecurrentNetwork
 import XCTest
 @testable import Checkpoints
 

@@ -1,6 +1,6 @@
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 import Tokenization
 @testable import Checkpoints
 

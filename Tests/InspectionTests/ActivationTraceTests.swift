@@ -1,6 +1,6 @@
 import Inspection
 import Kernels
-import Network
+import RecurrentNetwork
 import XCTest
 
 final class ActivationTraceTests: XCTestCase {

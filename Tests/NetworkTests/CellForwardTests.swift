@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Kernels
-@testable import Network
+@testable import RecurrentNetwork
 
 final class CellForwardTests: XCTestCase {
     /// The fused, GEMM-based layer of `cell` against a direct transcription of its equations

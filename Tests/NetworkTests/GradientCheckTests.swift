@@ -1,6 +1,6 @@
 import XCTest
 import Kernels
-@testable import Network
+@testable import RecurrentNetwork
 
 /// Central-difference checks of every hand-written backward pass.
 ///

@@ -1,6 +1,6 @@
 import XCTest
 import Kernels
-@testable import Network
+@testable import RecurrentNetwork
 
 final class InferenceStateTests: XCTestCase {
     /// Batch-1 steps against the unrolled training network, for a vocabulary small enough for

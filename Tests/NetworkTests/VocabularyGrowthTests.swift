@@ -1,5 +1,5 @@
 import XCTest
-@testable import Network
+@testable import RecurrentNetwork
 
 final class VocabularyGrowthTests: XCTestCase {
     func testGrowingVocabulary_keepsEveryOldWeightAndGivesNewRowsAFreshModelsValues() {

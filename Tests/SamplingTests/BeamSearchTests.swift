@@ -1,6 +1,6 @@
 import XCTest
 import Kernels
-import Network
+import RecurrentNetwork
 import Sampling
 import Tokenization
 

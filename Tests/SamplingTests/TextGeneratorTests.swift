@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Kernels
-import Network
+import RecurrentNetwork
 @testable import Sampling
 import Tokenization
 
