@@ -18,7 +18,7 @@ let vectorC: [CSetting] = [.unsafeFlags(["-O3"])]
 
 let package = Package(
     name: "CharLSTM",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "charlstm", targets: ["charlstm"]),
         // The public Swift API: what other programs import, and what the charlstm executable
@@ -29,6 +29,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation --target CharLSTM` builds the library's DocC catalog.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // charlstm serve's HTTP server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System libraries: OpenBLAS's CBLAS (libopenblas-dev) and GNU readline (libreadline-dev).
@@ -59,10 +64,17 @@ let package = Package(
         // concurrency checking): it is the part other programs share across tasks.
         .target(name: "CharLSTM", dependencies: ["Kernels", "Tokenization", "RecurrentNetwork", "Checkpoints", "Training", "Sampling"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
+        // charlstm serve: OpenAI's completions API on Hummingbird, in the Swift 6 language mode
+        // too (its requests run concurrently).
+        .target(name: "Serving", dependencies: [
+            "CharLSTM", "Checkpoints", "Tokenization",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [
             "CharLSTM", "Kernels", "Tokenization", "RecurrentNetwork", "Checkpoints", "Training", "Sampling", "Console", "REPL", "Inspection",
-            "MessagePassing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "MessagePassing", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "charlstm-benchmark",
                           dependencies: ["CKernels", "Kernels", "RecurrentNetwork", "Tokenization", "Checkpoints", "Training"],

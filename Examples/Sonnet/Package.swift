@@ -6,7 +6,7 @@ import PackageDescription
 //     swift run --package-path Examples/Sonnet sonnet checkpoints/bundled
 let package = Package(
     name: "Sonnet",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     // Named, so the product can be found whatever the project's folder is called.
     dependencies: [.package(name: "CharLSTM", path: "../..")],
     targets: [

@@ -15,7 +15,7 @@ struct CharLSTMCommand: ParsableCommand {
         abstract: "Learn the style of any text with a stacked LSTM, and write new text in that style.",
         version: ToolVersion.current,
         subcommands: [TrainCommand.self, GenerateCommand.self, ReplCommand.self, EvalCommand.self, InfoCommand.self,
-                      InspectCommand.self, CacheCommand.self])
+                      InspectCommand.self, CacheCommand.self, ServeCommand.self])
 }
 
 /// Runs the command line with the project's exit-status contract: 0 success, 1 runtime

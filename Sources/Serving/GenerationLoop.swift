@@ -1,0 +1,167 @@
+import CharLSTM
+import Foundation
+
+/// The one thread that writes the text of every request: all active texts advance together,
+/// one ``TextBatch`` step per character, and requests join and leave between steps.
+///
+/// A request reserves its slots (one per choice) when it is accepted, or is refused at once
+/// when the server already writes `maxStreams` texts: it never waits in a queue. Its pieces
+/// come back on an `AsyncStream`; when the reader goes away (the client disconnected),
+/// ``leave(_:)`` takes its texts out before the next step and frees their slots.
+final class GenerationLoop: @unchecked Sendable {
+    // Unchecked: `batch` and `requests` are touched only by the loop's own thread; what other
+    // threads share (`joining`, `leaving`, `reserved`) is guarded by `lock`.
+
+    /// What a request hears from the loop.
+    enum Event: Sendable {
+        /// A character of choice `choice`.
+        case piece(choice: Int, text: String)
+        /// Choice `choice` ended.
+        case finished(choice: Int, reason: FinishReason)
+    }
+
+    /// A request accepted: what the loop writes for it.
+    struct Job: Sendable {
+        let id: Int
+        /// Per choice, its prompt and settings.
+        let choices: [(prompt: String, settings: GenerationSettings)]
+        let continuation: AsyncStream<Event>.Continuation
+    }
+
+    let maxStreams: Int
+    private let batch: TextBatch
+    private let lock = NSCondition()
+    private var joining: [Job] = []
+    private var leaving: Set<Int> = []
+    /// Slots taken by requests joining or in the batch.
+    private var reserved = 0
+    private var nextJobID = 0
+    private var stopping = false
+
+    /// Per text in the batch: its request and choice.
+    private var texts: [Int: (job: Int, choice: Int)] = [:]
+    /// Per request in the batch: its continuation and how many of its texts go on.
+    private var requests: [Int: (continuation: AsyncStream<Event>.Continuation, remaining: Int, texts: [Int])] = [:]
+
+    init(model: TextModel, maxStreams: Int) {
+        batch = TextBatch(model: model)
+        self.maxStreams = maxStreams
+    }
+
+    /// Starts the loop's thread.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "charlstm generation"
+        thread.start()
+    }
+
+    /// Ends the loop's thread once the texts now in it are written.
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.signal()
+        lock.unlock()
+    }
+
+    /// Texts being written or about to be.
+    var activeStreams: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return reserved
+    }
+
+    /// Accepts a request of `choices.count` texts, or returns nil when that many slots are not free.
+    /// The settings must already be valid and the prompts known to the model.
+    func submit(_ choices: [(prompt: String, settings: GenerationSettings)]) -> (id: Int, events: AsyncStream<Event>)? {
+        let (events, continuation) = AsyncStream<Event>.makeStream()
+        lock.lock()
+        defer { lock.unlock() }
+        guard reserved + choices.count <= maxStreams, !stopping else { return nil }
+        reserved += choices.count
+        let id = nextJobID
+        nextJobID += 1
+        joining.append(Job(id: id, choices: choices, continuation: continuation))
+        lock.signal()
+        return (id, events)
+    }
+
+    /// Takes request `id`'s texts out before the next step (nothing happens once they ended).
+    func leave(_ id: Int) {
+        lock.lock()
+        leaving.insert(id)
+        lock.signal()
+        lock.unlock()
+    }
+
+    private func run() {
+        while true {
+            lock.lock()
+            while joining.isEmpty && leaving.isEmpty && batch.count == 0 && !stopping { lock.wait() }
+            if stopping && joining.isEmpty && batch.count == 0 {
+                lock.unlock()
+                return
+            }
+            let arrived = joining, departed = leaving
+            joining = []
+            leaving = []
+            lock.unlock()
+
+            for id in departed { finish(request: id) }
+            for job in arrived where !departed.contains(job.id) { admit(job) }
+            for job in arrived where departed.contains(job.id) {
+                job.continuation.finish()
+                release(job.choices.count)
+            }
+            for piece in batch.step() { deliver(piece) }
+        }
+    }
+
+    private func admit(_ job: Job) {
+        var ids: [Int] = []
+        for (choice, text) in job.choices.enumerated() {
+            // The handler checked the settings and the prompt, so this cannot fail; if it
+            // did, the choice ends at once rather than take the loop down.
+            guard let id = try? batch.add(prompt: text.prompt, settings: text.settings) else {
+                job.continuation.yield(.finished(choice: choice, reason: .cancelled))
+                release(1)
+                continue
+            }
+            texts[id] = (job.id, choice)
+            ids.append(id)
+        }
+        if ids.isEmpty {
+            job.continuation.finish()
+        } else {
+            requests[job.id] = (job.continuation, ids.count, ids)
+        }
+    }
+
+    private func deliver(_ piece: TextBatch.Piece) {
+        guard let text = texts[piece.id], var request = requests[text.job] else { return }
+        if !piece.text.isEmpty { request.continuation.yield(.piece(choice: text.choice, text: piece.text)) }
+        guard let reason = piece.finishReason else { return }
+        request.continuation.yield(.finished(choice: text.choice, reason: reason))
+        texts[piece.id] = nil
+        release(1)
+        request.remaining -= 1
+        requests[text.job] = request
+        if request.remaining == 0 { finish(request: text.job) }
+    }
+
+    /// Ends request `id`: its stream closes, and texts of it still in the batch leave it.
+    private func finish(request id: Int) {
+        guard let request = requests.removeValue(forKey: id) else { return }
+        for text in request.texts where texts[text] != nil {
+            batch.remove(text)
+            texts[text] = nil
+            release(1)
+        }
+        request.continuation.finish()
+    }
+
+    private func release(_ slots: Int) {
+        lock.lock()
+        reserved -= slots
+        lock.unlock()
+    }
+}
