@@ -1,6 +1,6 @@
 import XCTest
 import Kernels
-@testable import Network
+@testable import RecurrentNetwork
 
 /// `clipGradientNorm` on gradients whose squares or norm are beyond Float's range: any finite
 /// gradient has a finite norm and is scaled to `maxNorm`; only a non-finite one is left as it is.
