@@ -34,9 +34,8 @@ if compgen -G "$folder/step-*.safetensors" >/dev/null; then
     fi
 else
     fetch_corpus
-    say "training a 2×128 LSTM on $corpus for $minutes minutes (Ctrl-C stops early and keeps the model)"
-    "$charlstm" train "$corpus" --run "$run" --layers 2 --hidden 128 --batch 50 --seq 50 \
-        --minutes "$minutes" --eval-every 1000
+    say "training on $corpus for $minutes minutes, the model sized for both (Ctrl-C stops early and keeps the model)"
+    "$charlstm" train "$corpus" --run "$run" --minutes "$minutes" --eval-every 1000
 fi
 
 say "writing a sample"

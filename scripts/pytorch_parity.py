@@ -2,7 +2,8 @@
 """PyTorch parity of CharLSTM checkpoints, in both directions, through the real binary, for
 every recurrent cell (`--cell lstm|gru|rnn` as nn.LSTM, nn.GRU, nn.RNN with tanh).
 
-1. charlstm -> PyTorch: `charlstm train` a small model on generated text; load its checkpoint
+1. charlstm -> PyTorch: `charlstm train` a small model on generated text (once plainly, once with
+   every training-time regulariser and the cosine schedule); load its checkpoint
    into nn.Embedding / nn.LSTM (nn.GRU, nn.RNN) / nn.Linear with load_state_dict(strict=True)
    after dropping `optimizer.*`; compute the held-out loss the way `charlstm eval` defines it;
    compare with `charlstm eval --json`.
@@ -97,12 +98,17 @@ class Parity:
             self.compare(f"{label}, --streams {streams} --window {window} ({count} chars)", ours, theirs)
 
 
-def charlstm_to_pytorch(p, eval_tokens_of, cell):
-    print(f"direction 1 ({cell}): charlstm train --cell {cell} -> PyTorch load_state_dict(strict=True)")
-    run = f"parity-{cell}"
+# Every training-time option: none of them may change what the checkpoint holds or means.
+REGULARISED = ["--dropout-mask", "sequence", "--embedding-dropout", "0.1", "--weight-drop", "0.2",
+               "--weight-decay", "0.05", "--lr-schedule", "cosine"]
+
+
+def charlstm_to_pytorch(p, eval_tokens_of, cell, extra=(), label=""):
+    print(f"direction 1 ({cell}{label}): charlstm train --cell {cell} {' '.join(extra)} -> PyTorch load_state_dict(strict=True)")
+    run = f"parity-{cell}{'-regularised' if extra else ''}"
     p.run("train", "train.txt", "--run", run, "--cell", cell, "--layers", "2", "--hidden", "24", "--embedding", "12",
           "--batch", "8", "--seq", "24", "--steps", "120", "--eval-every", "60", "--lr", "0.01", "--threads", "1",
-          "--dropout", "0.1", "--seed", "5")
+          "--dropout", "0.1", "--seed", "5", *extra)
     checkpoint = os.path.join("checkpoints", run, "best.safetensors")
     path = os.path.join(p.folder, checkpoint)
     metadata, stored, vocabulary = read_metadata(path)
@@ -118,7 +124,7 @@ def charlstm_to_pytorch(p, eval_tokens_of, cell):
                           batch_first)
         model.load_state_dict(weights, strict=True)
         model.eval()
-        p.check_eval(f"{cell}, batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
+        p.check_eval(f"{cell}{label}, batch_first={batch_first}", checkpoint, model, tokens, "eval.txt")
 
 
 def pytorch_to_charlstm(p, train_text, eval_tokens_of, cell):
@@ -217,6 +223,7 @@ def main():
         if cell not in CELLS:
             sys.exit(f"pytorch_parity: unknown cell {cell!r} (one of {', '.join(CELLS)})")
         charlstm_to_pytorch(p, eval_tokens_of, cell)
+        charlstm_to_pytorch(p, eval_tokens_of, cell, REGULARISED, " regularised")
         pytorch_to_charlstm(p, train_text, eval_tokens_of, cell)
     if args.keep_folder:
         print(f"work folder kept: {folder}")

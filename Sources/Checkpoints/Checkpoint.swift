@@ -53,6 +53,10 @@ public struct Checkpoint {
         var hiddenSize: Int
         var layers: Int
         var dropout: Float
+        /// Training-time only (absent in files from before them, and in PyTorch-written ones).
+        var dropoutMask: DropoutMask?
+        var embeddingDropout: Float?
+        var weightDrop: Float?
     }
 
     struct StoredOptimizer: Codable {
@@ -98,7 +102,10 @@ public struct Checkpoint {
             "model": json(StoredModel(cell: model.configuration.cell.rawValue, vocabularySize: model.configuration.vocabularySize,
                                       embeddingSize: model.configuration.embeddingSize,
                                       hiddenSize: model.configuration.hiddenSize,
-                                      layers: model.configuration.layers, dropout: model.configuration.dropout)),
+                                      layers: model.configuration.layers, dropout: model.configuration.dropout,
+                                      dropoutMask: model.configuration.dropoutMask,
+                                      embeddingDropout: model.configuration.embeddingDropout,
+                                      weightDrop: model.configuration.weightDrop)),
         ]
         if let optimizer {
             metadata["optimizer"] = json(StoredOptimizer(kind: optimizer.kind, step: optimizer.step))
@@ -231,7 +238,8 @@ public struct Checkpoint {
         }
         let configuration = ModelConfiguration(vocabularySize: stored.vocabularySize, embeddingSize: stored.embeddingSize,
                                                hiddenSize: stored.hiddenSize, layers: stored.layers, dropout: stored.dropout,
-                                               cell: cell)
+                                               cell: cell, dropoutMask: stored.dropoutMask,
+                                               embeddingDropout: stored.embeddingDropout ?? 0, weightDrop: stored.weightDrop ?? 0)
         if let problem = configuration.problem { throw CheckpointProblem("its model metadata is invalid: \(problem)") }
         guard configuration.vocabularySize == vocabulary.count else {
             throw CheckpointProblem("its vocabulary has \(vocabulary.count) characters but the model expects \(configuration.vocabularySize)")

@@ -12,7 +12,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var sequenceLength: Int
     public var learningRate: Float
     public var learningRateDecay: Float
+    /// nil in runs from before schedules were chosen: those decayed by `learningRateDecay` per
+    /// epoch (`effectiveSchedule`).
+    public var learningRateSchedule: LearningRateSchedule?
     public var optimizer: OptimizerKind
+    /// Decoupled weight decay (`Optimizer.update`); nil in runs from before it: none.
+    public var weightDecay: Float?
+    /// The size `train` chose for the model, when the flags did not give it all.
+    public var chosenSize: ChosenSize?
     public var clip: Float
     public var validationFraction: Double
     public var evaluateEvery: Int
@@ -21,7 +28,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var threads: Int
     public var maxEpochs: Int?
     public var maxSteps: Int?
+    /// Minutes of training time (`TrainingPosition.elapsedSeconds`) from `minutesStartSeconds`:
+    /// a resumed run without a new budget trains to the end of the one it was given.
     public var maxMinutes: Double?
+    /// The run's training time when `maxMinutes` was given (0 for a new run; a resume that gives
+    /// --minutes starts a new budget there). nil in runs from before: their budget was per session.
+    public var minutesStartSeconds: Double?
     /// Stop after this many evaluations in a row without a new best validation loss; nil: never.
     public var patience: Int?
     /// Also write a step checkpoint once this many minutes of wall time have passed since the
@@ -35,8 +47,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                 optimizer: OptimizerKind, clip: Float, validationFraction: Double, evaluateEvery: Int, keep: Int,
                 seed: UInt64, threads: Int, maxEpochs: Int?, maxSteps: Int?, maxMinutes: Double?,
                 patience: Int? = nil, saveEveryMinutes: Double? = nil, evaluationCharacters: Int? = nil,
-                corpusLocations: [CorpusLocation]? = nil) {
+                corpusLocations: [CorpusLocation]? = nil, learningRateSchedule: LearningRateSchedule? = nil,
+                minutesStartSeconds: Double? = nil, weightDecay: Float? = nil) {
+        self.weightDecay = weightDecay
         self.corpus = corpus
+        self.learningRateSchedule = learningRateSchedule
+        self.minutesStartSeconds = minutesStartSeconds
         self.corpusLocations = corpusLocations
         self.batch = batch
         self.sequenceLength = sequenceLength
@@ -59,6 +75,31 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 }
 
 extension TrainingConfiguration {
+    /// The schedule the run follows (runs from before `learningRateSchedule` decayed per epoch).
+    public var effectiveSchedule: LearningRateSchedule { learningRateSchedule ?? .epochDecay }
+
+    /// How far through its budget a run is, from 0 to 1: the largest share used of any budget
+    /// it has (steps, epochs of `stepsPerEpoch` steps, minutes of training time), so the
+    /// schedule ends when the first budget does. `trainingSeconds` is the run's training time.
+    public func budgetProgress(step: Int, stepsPerEpoch: Int, trainingSeconds: Double) -> Double {
+        var progress = 0.0
+        if let maxSteps { progress = max(progress, Double(step) / Double(max(maxSteps, 1))) }
+        // In Double: `--epochs` may be as large as Int allows.
+        if let maxEpochs { progress = max(progress, Double(step) / max(Double(maxEpochs) * Double(stepsPerEpoch), 1)) }
+        if let maxMinutes { progress = max(progress, budgetSeconds(trainingSeconds: trainingSeconds) / (maxMinutes * 60)) }
+        return min(progress, 1)
+    }
+
+    /// Training seconds spent of the `--minutes` budget, for a run that has trained `trainingSeconds` in all.
+    public func budgetSeconds(trainingSeconds: Double) -> Double {
+        trainingSeconds - (minutesStartSeconds ?? 0)
+    }
+
+    /// The learning rate of the step taken at `progress` through the budget after `epochs` completed passes.
+    public func learningRate(progress: Double, epochs: Int) -> Float {
+        learningRate * Float(effectiveSchedule.factor(progress: progress, epochs: epochs, decay: learningRateDecay))
+    }
+
     /// The first value no run could have been trained with, as a phrase, or nil when all are usable.
     public var problem: String? {
         if batch < 1 { return "batch \(batch)" }
@@ -66,12 +107,14 @@ extension TrainingConfiguration {
         if !(learningRate.isFinite && learningRate > 0) { return "learning rate \(learningRate)" }
         if !(learningRateDecay > 0 && learningRateDecay <= 1) { return "learning-rate decay \(learningRateDecay)" }
         if !(clip.isFinite && clip >= 0) { return "clip \(clip)" }
+        if let decay = weightDecay, !(decay.isFinite && decay >= 0 && decay * learningRate < 1) { return "weight decay \(decay)" }
         if !(validationFraction >= 0 && validationFraction <= 0.5) { return "validation fraction \(validationFraction)" }
         if evaluateEvery < 0 { return "eval-every \(evaluateEvery)" }
         if keep < 1 { return "keep \(keep)" }
         if threads < 1 { return "threads \(threads)" }
         if let patience, patience < 1 { return "patience \(patience)" }
         if let minutes = saveEveryMinutes, !(minutes.isFinite && minutes > 0) { return "save-every-minutes \(minutes)" }
+        if let start = minutesStartSeconds, !(start.isFinite && start >= 0) { return "minutes start \(start) s" }
         if let characters = evaluationCharacters, characters < 2 { return "eval-chars \(characters)" }
         if let locations = corpusLocations, locations.count != corpus.count {
             return "\(locations.count) corpus locations for \(corpus.count) corpus paths"

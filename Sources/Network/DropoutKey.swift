@@ -26,6 +26,15 @@ public struct DropoutKey {
     /// The key for recurrent layer `l`'s output.
     func layer(_ l: Int) -> DropoutKey { DropoutKey(seed: seed, firstStream: firstStream, layer: l) }
 
+    /// The key for the embeddings' mask: a layer number no recurrent layer has (at most 64).
+    var embedding: DropoutKey { layer(1 << 32) }
+
+    /// The generator of recurrent layer `l`'s weight mask (weight drop). It depends on neither
+    /// the stream nor the split, so every slice and every rank of a step drops the same weights.
+    func recurrentWeights(layer l: Int) -> SeededGenerator {
+        SeededGenerator(seed: Self.mix(Self.mix(seed ^ UInt64(l)) ^ 0x5745_4947_4854_5321))
+    }
+
     /// The generator of one row's unit draws: step `step` (within the window) of local stream `stream`.
     func units(step: Int, stream: Int) -> SeededGenerator {
         // Chained mixing, so no two (layer, step, stream) share a seed short of a 64-bit collision.

@@ -37,10 +37,17 @@ public final class Optimizer {
         })
     }
 
-    /// Applies one update with learning rate `lr` from `gradients` to `parameters`.
-    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float) {
+    /// Applies one update with learning rate `lr` from `gradients` to `parameters`. A
+    /// `weightDecay` above 0 first shrinks every parameter by the factor 1 − lr·weightDecay:
+    /// decoupled weight decay (Loshchilov & Hutter), what `torch.optim.AdamW` does, kept apart
+    /// from the gradient so Adam's per-weight scaling does not weaken it where gradients are large.
+    public func update(parameters: FloatBuffer, gradients: FloatBuffer, lr: Float, weightDecay: Float = 0) {
         step += 1
         let p = parameters.pointer, g = gradients.pointer, n = parameters.count
+        if weightDecay > 0 {
+            let shrink = 1 - lr * weightDecay
+            for k in 0..<n { p[k] *= shrink }
+        }
         switch kind {
         case .sgd:
             for k in 0..<n { p[k] -= lr * g[k] }

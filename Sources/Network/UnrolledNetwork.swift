@@ -14,10 +14,24 @@ public final class UnrolledNetwork {
 
     /// Whether layer 0 reads characters through its projected embedding table (see
     /// `LayerInput.tokens`) rather than through looked-up embedding rows. The table pays when
-    /// there are at least twice as many rows as characters, as in any real batch.
+    /// there are at least twice as many rows as characters, as in any real batch; embedding
+    /// dropout needs the rows, each masked apart.
     public let projectsEmbeddingTable: Bool
     /// Embedded inputs, (T·B)×E, when the table is not used.
     let embedded: FloatBuffer
+    /// With embedding dropout, the mask the last training forward applied to `embedded`.
+    let embeddingMask: FloatBuffer
+    /// Weight drop: each layer's W_hh tensor, its mask for the current step (0 or 1/(1−p)),
+    /// and the parameters with those masks applied, which a training forward and its backward
+    /// read instead of the model's. `weightMaskSeed` is the step the masks were drawn for.
+    let recurrentWeights: [ParameterLayout.Tensor]
+    let weightMasks: [FloatBuffer]
+    let droppedWeights: FloatBuffer
+    private var weightMaskSeed: UInt64?
+    /// Holds a W_hh gradient while backward forms the masked one (weight drop).
+    private lazy var savedWeightGradient = FloatBuffer(count: recurrentWeights.first?.count ?? 0)
+    /// The parameters the last forward read: the model's, or `droppedWeights`.
+    private var forwardWeights: UnsafeMutablePointer<Float>
     /// Each layer's output after dropout, (T·B)×H, and the mask that made it (0 or 1/(1−p)).
     let droppedOutputs: [FloatBuffer]
     let dropoutMasks: [FloatBuffer]
@@ -30,11 +44,11 @@ public final class UnrolledNetwork {
     /// The characters of the last forward, (T·B), kept for backward; a stable allocation so
     /// layer 0 can read them through a pointer.
     private let inputTokens: UnsafeMutablePointer<Int32>
-    private var dropoutActive = false
+    private var dropoutActive = false, embeddingDropoutActive = false, weightDropActive = false
 
     public init(model: CharModel, batch: Int, maxSteps: Int, projectsEmbeddingTable: Bool? = nil) {
         let c = model.configuration
-        self.projectsEmbeddingTable = projectsEmbeddingTable ?? (2 * c.vocabularySize <= batch * maxSteps)
+        self.projectsEmbeddingTable = c.embeddingDropout == 0 && (projectsEmbeddingTable ?? (2 * c.vocabularySize <= batch * maxSteps))
         self.model = model
         self.batch = batch
         self.maxSteps = maxSteps
@@ -46,6 +60,12 @@ public final class UnrolledNetwork {
         let rows = batch * maxSteps
         let dropout = c.dropout > 0
         embedded = FloatBuffer(count: self.projectsEmbeddingTable ? 0 : rows * c.embeddingSize)
+        embeddingMask = FloatBuffer(count: c.embeddingDropout > 0 ? rows * c.embeddingSize : 0)
+        recurrentWeights = c.weightDrop > 0
+            ? (0..<c.layers).map { model.layout.tensor(ParameterLayout.name(.weightHH, layer: $0, cell: c.cell)) } : []
+        weightMasks = recurrentWeights.map { FloatBuffer(count: $0.count) }
+        droppedWeights = FloatBuffer(count: c.weightDrop > 0 ? model.parameterCount : 0)
+        forwardWeights = model.parameters.pointer
         droppedOutputs = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         dropoutMasks = dropout ? (0..<c.layers).map { _ in FloatBuffer(count: rows * c.hiddenSize) } : []
         logits = FloatBuffer(count: rows * c.vocabularySize)
@@ -109,27 +129,37 @@ public final class UnrolledNetwork {
     }
 
     /// Runs `steps` steps and returns the summed cross-entropy (nats) over steps·batch
-    /// predictions. With a `dropout` key (training), applies dropout with the masks that key
-    /// gives these streams and leaves ∂(mean loss)/∂logits ready for `backward`.
+    /// predictions. With a `dropout` key (training), applies dropout, embedding dropout and
+    /// weight drop with the masks that key gives these streams and leaves ∂(mean loss)/∂logits
+    /// ready for `backward`.
     @discardableResult
     public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                         dropout: DropoutKey?) -> Double {
         let training = dropout != nil
-        let c = model.configuration, p = model.parameters.pointer
+        let c = model.configuration
         let rows = steps * batch, e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
+        dropoutActive = training && c.dropout > 0
+        embeddingDropoutActive = training && c.embeddingDropout > 0
+        weightDropActive = training && c.weightDrop > 0
+        forwardWeights = weightDropActive ? dropWeights(key: dropout!) : model.parameters.pointer
+        let p = UnsafePointer(forwardWeights)
         let table = model.layout.offset("embedding.weight")
         for r in 0..<rows { inputTokens[r] = inputs[r] }
         if !projectsEmbeddingTable {
             for r in 0..<rows { embedded.at(r * e).update(from: p + table + Int(inputs[r]) * e, count: e) }
         }
-        dropoutActive = training && c.dropout > 0
+        if embeddingDropoutActive, let dropout {
+            drawMask(embeddingMask.pointer, width: e, steps: steps, probability: c.embeddingDropout, key: dropout.embedding)
+            multiply(embedded.pointer, by: embeddingMask.pointer, count: rows * e)
+        }
         var input = UnsafePointer(embedded.pointer)
         for (l, layer) in layers.enumerated() {
             layer.carryState()
             layer.forward(l == 0 ? firstLayerInput : .dense(input), steps: steps, parameters: p)
             if dropoutActive, let dropout {
-                applyDropout(layer.outputs, mask: dropoutMasks[l].pointer, into: droppedOutputs[l].pointer,
-                             steps: steps, probability: c.dropout, key: dropout.layer(l))
+                drawMask(dropoutMasks[l].pointer, width: h, steps: steps, probability: c.dropout, key: dropout.layer(l))
+                let (x, m, out) = (layer.outputs, dropoutMasks[l].pointer, droppedOutputs[l].pointer)
+                for k in 0..<rows * h { out[k] = x[k] * m[k] }
             }
             input = UnsafePointer(stageOutput(l))
         }
@@ -180,7 +210,7 @@ public final class UnrolledNetwork {
     public func backward(gradients: FloatBuffer) { backward(gradients: gradients, hiddenGradients: nil) }
 
     private func backward(gradients: FloatBuffer, hiddenGradients: [FloatBuffer]?) {
-        let c = model.configuration, p = model.parameters.pointer, dp = gradients.pointer
+        let c = model.configuration, p = UnsafePointer(forwardWeights), dp = gradients.pointer
         let steps = layers[0].steps, rows = steps * batch
         let e = c.embeddingSize, h = c.hiddenSize, v = c.vocabularySize
         let top = stageOutput(c.layers - 1)
@@ -202,11 +232,22 @@ public final class UnrolledNetwork {
             if dropoutActive { multiply(outputGradients, by: dropoutMasks[l].pointer, count: rows * h) }
             let table = dp + model.layout.offset("embedding.weight")
             let input = l == 0 ? firstLayerInput : .dense(stageOutput(l - 1))
+            // The layer adds the gradient of the masked W_hh; the weights' own is that times the mask.
+            let recurrent = weightDropActive ? recurrentWeights[l] : nil
+            if let recurrent {
+                savedWeightGradient.pointer.update(from: dp + recurrent.offset, count: recurrent.count)
+                (dp + recurrent.offset).update(repeating: 0, count: recurrent.count)
+            }
             layers[l].backward(outputGradients: outputGradients, input: input, parameters: p, gradients: dp,
                                embeddingGradient: table, hiddenGradients: hiddenGradients?[l].pointer)
+            if let recurrent {
+                let g = dp + recurrent.offset, m = weightMasks[l].pointer, saved = savedWeightGradient.pointer
+                for k in 0..<recurrent.count { g[k] = g[k] * m[k] + saved[k] }
+            }
             outputGradients = layers[l].inputGradients.pointer
         }
         guard !projectsEmbeddingTable else { return }
+        if embeddingDropoutActive { multiply(outputGradients, by: embeddingMask.pointer, count: rows * e) }
         // Embedding: scatter-add each row's input gradient into its character's row.
         let table = model.layout.offset("embedding.weight")
         for r in 0..<rows {
@@ -222,21 +263,40 @@ public final class UnrolledNetwork {
                        vocabulary: model.configuration.vocabularySize)
     }
 
-    /// Rows are time-major (row t·batch + b is step t of stream b), `hiddenSize` units each.
-    private func applyDropout(_ x: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>,
-                              into out: UnsafeMutablePointer<Float>, steps: Int, probability: Float, key: DropoutKey) {
-        let keep = 1 / (1 - probability), h = model.configuration.hiddenSize
+    /// Fills a dropout mask of time-major rows (row t·batch + b is step t of stream b), `width`
+    /// units each, with 0 (probability `probability`) or 1/(1−p). Per sequence, every step of a
+    /// stream takes the mask of its step 0.
+    private func drawMask(_ mask: UnsafeMutablePointer<Float>, width: Int, steps: Int, probability: Float, key: DropoutKey) {
+        let keep = 1 / (1 - probability), perSequence = model.configuration.effectiveDropoutMask == .sequence
         for t in 0..<steps {
             for b in 0..<batch {
-                let row = (t * batch + b) * h
-                var units = key.units(step: t, stream: b)
-                for k in row ..< row + h {
-                    let m: Float = units.nextUnitFloat() < probability ? 0 : keep
-                    mask[k] = m
-                    out[k] = x[k] * m
+                let row = mask + (t * batch + b) * width
+                if perSequence, t > 0 {
+                    row.update(from: mask + b * width, count: width)
+                    continue
                 }
+                var units = key.units(step: t, stream: b)
+                for k in 0..<width { row[k] = units.nextUnitFloat() < probability ? 0 : keep }
             }
         }
+    }
+
+    /// Weight drop: draws each layer's W_hh mask for the step `key` belongs to (once: the
+    /// slices of a step share it) and returns the parameters with the masks applied.
+    private func dropWeights(key: DropoutKey) -> UnsafeMutablePointer<Float> {
+        let probability = model.configuration.weightDrop, keep = 1 / (1 - probability)
+        if weightMaskSeed != key.seed {
+            for (l, mask) in weightMasks.enumerated() {
+                var units = key.recurrentWeights(layer: l)
+                for k in 0..<mask.count { mask[k] = units.nextUnitFloat() < probability ? 0 : keep }
+            }
+            weightMaskSeed = key.seed
+        }
+        droppedWeights.pointer.update(from: model.parameters.pointer, count: model.parameterCount)
+        for (tensor, mask) in zip(recurrentWeights, weightMasks) {
+            multiply(droppedWeights.at(tensor.offset), by: mask.pointer, count: tensor.count)
+        }
+        return droppedWeights.pointer
     }
 
     private func multiply(_ x: UnsafeMutablePointer<Float>, by m: UnsafePointer<Float>, count: Int) {

@@ -183,15 +183,30 @@ public final class Trainer {
 
     public var stepsPerEpoch: Int { streams.windows(steps: configuration.sequenceLength) }
 
-    var learningRate: Float {
-        configuration.learningRate * Float(pow(Double(configuration.learningRateDecay), Double(position.epoch)))
+    /// The learning rate of the latest step (of the first step, before any).
+    public private(set) lazy var learningRate: Float = scheduledRate(trainingSeconds: position.elapsedSeconds)
+
+    /// The schedule's rate for the next step, at `trainingSeconds` of the run's training time
+    /// (rank 0's clock in a group, so every rank takes the same step).
+    func scheduledRate(trainingSeconds: Double) -> Float {
+        configuration.learningRate(progress: configuration.budgetProgress(step: position.step, stepsPerEpoch: stepsPerEpoch,
+                                                                          trainingSeconds: trainingSeconds),
+                                   epochs: position.epoch)
     }
+
+    /// When this session's clock started and the run's training time then: what the time
+    /// budget and the schedule count.
+    private var sessionStart = Date()
+    private lazy var elapsedBefore = position.elapsedSeconds
+
+    /// The run's training time now.
+    var trainingSeconds: Double { elapsedBefore + Date().timeIntervalSince(sessionStart) }
 
     /// Trains until the budget is spent, Ctrl-C, or divergence; checkpoints along the way.
     public func train() throws -> TrainingOutcome {
         let c = configuration
-        let sessionStart = Date()
-        let elapsedBefore = position.elapsedSeconds
+        sessionStart = Date()
+        elapsedBefore = position.elapsedSeconds
         var lastReport = Date.distantPast
         // Rank 0's view of the folder, so every rank takes the same decisions below.
         var lastCheckpoint: String? = group.broadcast(group.isLeader ? run.latestCheckpoint : nil)
@@ -206,11 +221,11 @@ public final class Trainer {
         try checkReplicasAgree()
 
         func status() -> TrainingStatus {
-            let elapsed = elapsedBefore + Date().timeIntervalSince(sessionStart)
+            let elapsed = trainingSeconds
             return TrainingStatus(step: position.step, epoch: position.epoch, stepsPerEpoch: stepsPerEpoch,
                                   stepInEpoch: position.stepInEpoch, smoothedLoss: position.smoothedTrainLoss ?? .nan,
                                   lastValidationLoss: lastValidation, bestValidationLoss: position.bestValidationLoss,
-                                  charsPerSecond: rate, elapsed: elapsed, remaining: remainingSeconds(rate: rate, sessionStart: sessionStart),
+                                  charsPerSecond: rate, elapsed: elapsed, remaining: remainingSeconds(rate: rate),
                                   learningRate: learningRate, gradientNorm: gradientNorm)
         }
         /// Writes the step checkpoint (and, when it is the best so far, `best.safetensors` first:
@@ -218,7 +233,7 @@ public final class Trainer {
         /// reaches this evaluation again and rewrites both). Every rank takes part; rank 0 writes.
         func saveCheckpoint(asBest: Bool) throws {
             try checkReplicasAgree()
-            position.elapsedSeconds = elapsedBefore + Date().timeIntervalSince(sessionStart)
+            position.elapsedSeconds = trainingSeconds
             position.randomState = rng.state.map { String($0, radix: 16) }
             let snapshot = checkpoint()
             let path = run.checkpointPath(step: position.step)
@@ -279,9 +294,10 @@ public final class Trainer {
         /// or rank 0's clock past `--minutes`) and save (rank 0's clock past `--save-every-minutes`).
         func requests() -> StepRequests {
             let now = Date()
-            let timeUp = group.isLeader && c.maxMinutes.map { now.timeIntervalSince(sessionStart) >= $0 * 60 } == true
+            let timeUp = group.isLeader && timeBudgetSpent()
             let saveDue = group.isLeader && c.saveEveryMinutes.map { now.timeIntervalSince(lastSave) >= $0 * 60 } == true
-            return StepRequests(interrupt: stopRequested(), timeUp: timeUp, save: saveDue)
+            return StepRequests(interrupt: stopRequested(), timeUp: timeUp, save: saveDue,
+                                trainingSeconds: group.isLeader ? trainingSeconds : 0)
         }
 
         // A group hears of a stop through the next step's sum; one process can stop before its first step.
@@ -353,7 +369,7 @@ public final class Trainer {
     /// or the gradient is not finite, nothing is updated and the position stays put.
     @discardableResult
     public func step() -> (mean: Double, gradientNorm: Double) {
-        let result = step(requesting: { StepRequests() })
+        let result = step(requesting: { StepRequests(trainingSeconds: trainingSeconds) })
         return (result.mean, result.gradientNorm)
     }
 
@@ -417,7 +433,8 @@ public final class Trainer {
         guard mean.isFinite else { return (mean, .nan, agreed) }
         let norm = clipGradientNorm(gradients, maxNorm: c.clip)
         guard norm.isFinite else { return (mean, norm, agreed) }
-        optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate)
+        learningRate = scheduledRate(trainingSeconds: agreed.trainingSeconds)
+        optimizer.update(parameters: model.parameters, gradients: gradients, lr: learningRate, weightDecay: c.weightDecay ?? 0)
         position.step += 1
         position.stepInEpoch += 1
         if position.stepInEpoch >= stepsPerEpoch {
@@ -436,7 +453,12 @@ public final class Trainer {
         return false
     }
 
-    func remainingSeconds(rate: Double, sessionStart: Date) -> Double? {
+    /// Whether the run's `--minutes` budget is spent (by this process's clock).
+    func timeBudgetSpent() -> Bool {
+        configuration.maxMinutes.map { configuration.budgetSeconds(trainingSeconds: trainingSeconds) >= $0 * 60 } == true
+    }
+
+    func remainingSeconds(rate: Double) -> Double? {
         let c = configuration
         var candidates = [Double]()
         let secondsPerStep = rate > 0 ? Double(c.batch * c.sequenceLength) / rate : .nan
@@ -445,7 +467,7 @@ public final class Trainer {
             // In Double: `--epochs` may be as large as Int allows.
             candidates.append((Double(epochs - position.epoch) * Double(stepsPerEpoch) - Double(position.stepInEpoch)) * secondsPerStep)
         }
-        if let minutes = c.maxMinutes { candidates.append(minutes * 60 - Date().timeIntervalSince(sessionStart)) }
+        if let minutes = c.maxMinutes { candidates.append(minutes * 60 - c.budgetSeconds(trainingSeconds: trainingSeconds)) }
         return candidates.filter(\.isFinite).min().map { max(0, $0) }
     }
 

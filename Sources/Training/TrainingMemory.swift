@@ -14,14 +14,15 @@ public enum TrainingMemory {
     /// Bytes of per-character buffers of the unrolled network, per stream and time step: per
     /// layer the gates (G·h, their gradients overwrite them) and the states (h, and the LSTM's
     /// cell h; the GRU keeps its hidden-side n product, h, instead), the input gradient (the
-    /// layer's input width) and, with dropout, its output and mask (2h); then the embedding,
-    /// the logits and their gradients (2v), and the top gradient (h).
+    /// layer's input width) and, with dropout, its output and mask (2h); then the embedding
+    /// (and its mask, with embedding dropout), the logits and their gradients (2v), and the top gradient (h).
     public static func activationBytesPerRow(model c: ModelConfiguration) -> Double {
         let v = Double(c.vocabularySize), e = Double(c.embeddingSize), h = Double(c.hiddenSize)
         let dropout = c.dropout > 0 ? 2 * h : 0
+        let embedding = c.embeddingDropout > 0 ? 2 * e : e
         let cell = Double(c.cell.gateCount + (c.cell == .rnn ? 1 : 2)) * h
         let firstInput = e, otherInputs = Double(c.layers - 1) * h
-        return 4 * (Double(c.layers) * (cell + dropout) + firstInput + otherInputs + e + 2 * v + h)
+        return 4 * (Double(c.layers) * (cell + dropout) + firstInput + otherInputs + embedding + 2 * v + h)
     }
 
     /// Streams a slice keeps at least (when the batch has that many): fewer rows per thread

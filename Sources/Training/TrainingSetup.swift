@@ -92,12 +92,14 @@ public enum TrainingSetup {
     /// A fine-tuning run (`--init-from`): the parent's weights, with the vocabulary grown when
     /// the corpus added characters to it, and a fresh optimizer, schedule and run folder. Every
     /// checkpoint of the run records `parent`.
-    public static func fineTune(_ parent: Checkpoint, recordedAs record: ParentCheckpoint, dropout: Float?,
+    /// `regularise` sets the dropouts the fine-tuning asks for over the parent's own.
+    public static func fineTune(_ parent: Checkpoint, recordedAs record: ParentCheckpoint,
+                                regularise: (inout ModelConfiguration) -> Void,
                                 training: TrainingConfiguration, corpus: SplitCorpus, run: RunFolder,
                                 reporter: TrainingReporter?, group: any TrainingGroup = SingleProcess()) throws -> Trainer {
         var configuration = parent.model.configuration
         configuration.vocabularySize = corpus.vocabulary.count
-        configuration.dropout = dropout ?? configuration.dropout
+        regularise(&configuration)
         let trainer = try start(configuration, {
             let model = configuration.vocabularySize > parent.vocabulary.count
                 ? parent.model.growingVocabulary(to: configuration.vocabularySize, seed: training.seed) : parent.model

@@ -1,3 +1,4 @@
+import Checkpoints
 import Console
 import Foundation
 import Training
@@ -23,7 +24,21 @@ final class ConsoleTrainingReporter: TrainingReporter {
         let m = trainer.model.configuration, c = trainer.configuration
         let resumed = trainer.position.step > 0 ? " (resumed at step \(trainer.position.step))"
             : trainer.parent.map { " (fine-tuning \($0.file))" } ?? ""
-        note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength)\(processes(trainer)), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate) → \(trainer.run.path)\(resumed)")
+        let regularised = m.regularisationSummary == "no dropout" ? "" : " (\(m.regularisationSummary))"
+        let decay = (c.weightDecay ?? 0) > 0 ? " weight decay \(c.weightDecay!)" : ""
+        note("training \(m.layers)×\(m.hiddenSize) \(m.cell.displayName)\(regularised), \(trainer.model.parameterCount) parameters, \(m.vocabularySize) characters; batch \(c.batch) × seq \(c.sequenceLength)\(processes(trainer)), \(trainer.stepsPerEpoch) steps/epoch, \(c.optimizer.rawValue) lr \(c.learningRate)\(decay) \(schedule(c)) → \(trainer.run.path)\(resumed)")
+    }
+
+    /// The schedule as the start line names it, with the budget a cosine ends at.
+    func schedule(_ c: TrainingConfiguration) -> String {
+        switch c.effectiveSchedule {
+        case .constant: return "constant"
+        case .epochDecay: return "× \(c.learningRateDecay) per epoch"
+        case .cosine:
+            let ends = [c.maxSteps.map { "step \($0)" }, c.maxEpochs.map { "epoch \($0)" },
+                        c.maxMinutes.map { "\(formatDuration($0 * 60)) of training" }].compactMap { $0 }
+            return String(format: "cosine to %.3g at ", Double(c.learningRate) * LearningRateSchedule.floorFraction) + ends.joined(separator: " or ")
+        }
     }
 
     /// Milliseconds per step in the all-reduce of a data-parallel run; nil in one process.
@@ -91,6 +106,7 @@ final class ConsoleTrainingReporter: TrainingReporter {
     func describe(_ s: TrainingStatus) -> String {
         var parts = ["epoch \(s.epochNumber)", "step \(s.step)", String(format: "loss %.4f", s.smoothedLoss)]
         if let v = s.lastValidationLoss { parts.append(String(format: "val %.4f", v)) }
+        parts.append(String(format: "lr %.3g", s.learningRate))
         parts.append(String(format: "%.0f chars/s", s.charsPerSecond))
         parts.append(formatDuration(s.elapsed) + " elapsed")
         if let r = s.remaining { parts.append("ETA " + formatDuration(r)) }

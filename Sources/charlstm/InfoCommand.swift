@@ -22,6 +22,7 @@ struct InfoCommand: ParsableCommand {
                 "file": path, "file_bytes": size, "format_version": Checkpoint.formatVersion, "cell": m.cell.rawValue,
                 "charlstm_version": ToolVersion.current,
                 "layers": m.layers, "hidden": m.hiddenSize, "embedding": m.embeddingSize, "dropout": m.dropout,
+                "dropout_mask": m.effectiveDropoutMask.rawValue, "embedding_dropout": m.embeddingDropout, "weight_drop": m.weightDrop,
                 "vocabulary_size": m.vocabularySize, "vocabulary": vocabulary,
                 "parameters": loaded.model.parameterCount,
             ]
@@ -46,7 +47,7 @@ struct InfoCommand: ParsableCommand {
         var lines = [
             "file          \(path) (\(formatBytes(size)), format version \(Checkpoint.formatVersion))",
             "version       written by \(loaded.writtenBy.map { "charlstm " + $0 } ?? "an unrecorded version (before 0.14.0, or another writer)"), read by charlstm \(ToolVersion.current)",
-            "model         \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), dropout \(m.dropout), \(loaded.model.parameterCount) parameters",
+            "model         \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), \(m.regularisationSummary), \(loaded.model.parameterCount) parameters",
             "vocabulary    \(m.vocabularySize) characters: \(printable(loaded.vocabulary))",
         ]
         if let p = loaded.position {
@@ -60,7 +61,8 @@ struct InfoCommand: ParsableCommand {
         if let t = loaded.training {
             let budget = [t.maxEpochs.map { "\($0) epochs" }, t.maxSteps.map { "\($0) steps" }, t.maxMinutes.map { "\($0) min" }]
                 .compactMap { $0 }.joined(separator: ", ")
-            lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (decay \(t.learningRateDecay)/epoch), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
+            let schedule = t.effectiveSchedule == .epochDecay ? "decay \(t.learningRateDecay)/epoch" : t.effectiveSchedule.summary
+            lines.append("training      \(t.optimizer.rawValue) lr \(t.learningRate) (\(schedule))\(t.weightDecay.map { $0 > 0 ? ", weight decay \($0)" : "" } ?? ""), clip \(t.clip), batch \(t.batch) × seq \(t.sequenceLength), val fraction \(t.validationFraction), seed \(t.seed)\(budget.isEmpty ? "" : ", budget " + budget)")
             let evaluated = t.evaluationCharacters.map { "the first \($0)" } ?? "all"
             let hygiene = [t.patience.map { ", patience \($0)" }, t.saveEveryMinutes.map { ", save every \($0) min" }]
                 .compactMap { $0 }.joined()
@@ -71,6 +73,12 @@ struct InfoCommand: ParsableCommand {
                 return "\(typed) (\(at)\(location.summary))"
             }
             lines.append("corpus        \(corpus.joined(separator: ", "))")
+            if let chosen = t.chosenSize {
+                let speed = chosen.assumedCharsPerSecond.map { String(format: ", assuming ~%.0f chars/s", $0) } ?? ""
+                lines.append(String(format: "size chosen   %d×%d, embedding %d, dropout %g for %d training characters and a budget of ≈ %.3g M characters (%.3g passes%@)",
+                                    chosen.layers, chosen.hidden, chosen.embedding, chosen.dropout, chosen.trainingCharacters,
+                                    chosen.budgetCharacters / 1e6, chosen.epochs, speed))
+            }
         }
         if let parent = loaded.parent { lines.append("parent        \(parent.file) (sha256 \(parent.sha256))") }
         print(lines.joined(separator: "\n"))

@@ -10,6 +10,8 @@ import Training
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension CellKind: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+extension DropoutMask: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,20 +31,30 @@ struct TrainCommand: ParsableCommand {
     var runName: String?
     @Option(help: "Recurrent cell: lstm, gru or rnn (plain tanh RNN), as PyTorch's nn.LSTM, nn.GRU, nn.RNN (default lstm).")
     var cell: CellKind?
-    @Option(help: "Stacked recurrent layers (default 2).") var layers: Int?
-    @Option(help: "Units per recurrent layer (default 128).") var hidden: Int?
-    @Option(help: "Embedding width per character (default 64).") var embedding: Int?
-    @Option(help: "Dropout after each recurrent layer while training, in [0, 1) (default 0).") var dropout: Float?
+    @Option(help: "Stacked recurrent layers (default: chosen from the corpus size and the budget, see the README's \"Choosing a model size\"; 2 when another of --layers, --hidden, --embedding is given).") var layers: Int?
+    @Option(help: "Units per recurrent layer (default: chosen from the corpus size and the budget, see the README's \"Choosing a model size\"; 128 when another of --layers, --hidden, --embedding is given).") var hidden: Int?
+    @Option(help: "Embedding width per character (default: chosen from the corpus size and the budget, see the README's \"Choosing a model size\"; 64 when another of --layers, --hidden, --embedding is given).") var embedding: Int?
+    @Option(help: "Dropout after each recurrent layer while training, in [0, 1) (default: chosen with the size when none of --layers, --hidden, --embedding is given, else 0).") var dropout: Float?
+    @Option(name: .customLong("dropout-mask"), help: "sequence (one dropout mask per stream for a whole --seq window: variational dropout) or step (a new mask at every character, as nn.LSTM's dropout) (default sequence).")
+    var dropoutMask: DropoutMask?
+    @Option(name: .customLong("embedding-dropout"), help: "Dropout on the characters' embeddings while training, in [0, 1), with --dropout-mask's masks (default 0).")
+    var embeddingDropout: Float?
+    @Option(name: .customLong("weight-drop"), help: "DropConnect on the recurrent weights (W_hh) while training: each is zeroed for a step with this probability, in [0, 1), as AWD-LSTM's weight drop (default 0).")
+    var weightDrop: Float?
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay, as torch.optim.AdamW: every step shrinks each weight by lr × this (default 0).")
+    var weightDecay: Float?
     @Option(help: "Parallel streams per step (default 50).") var batch: Int?
     @Option(help: "Characters per stream per step: the BPTT length (default 50).") var seq: Int?
     @Option(help: "Learning rate (default 0.002).") var lr: Float?
-    @Option(name: .customLong("lr-decay"), help: "Multiply the learning rate by this after every epoch (default 1: no decay).")
+    @Option(name: .customLong("lr-decay"), help: "With --lr-schedule epoch-decay: multiply the learning rate by this after every epoch (default 1: no decay).")
     var lrDecay: Float?
+    @Option(name: .customLong("lr-schedule"), help: "constant, epoch-decay (--lr × --lr-decay after every epoch) or cosine (a warmup over the first 2% of the budget, then down to a tenth of --lr exactly when the budget ends: by training time with --minutes, by step with --steps or --epochs). Default: cosine, or epoch-decay when --lr-decay is given; on --resume, the run's own.")
+    var lrSchedule: LearningRateSchedule?
     @Option(help: "adam, rmsprop or sgd (default adam).") var optimizer: OptimizerKind?
     @Option(help: "Clip gradients to this global L2 norm; 0 disables (default 5).") var clip: Float?
     @Option(help: "Stop after this many epochs (default 10 when no budget is given).") var epochs: Int?
     @Option(help: "Stop once the run has taken this many steps in total.") var steps: Int?
-    @Option(help: "Stop after this many minutes of training in this session.") var minutes: Double?
+    @Option(help: "Stop after this many minutes of training (on --resume: more minutes from where the run is; without it, a resumed run trains to the end of the minutes it was given).") var minutes: Double?
     @Option(name: .customLong("val-fraction"), help: "Fraction of the text held out for validation, in [0, 0.5] (default 0.1).")
     var valFraction: Double?
     @Option(name: .customLong("eval-every"), help: "Evaluate, sample and checkpoint every N steps (default 500).")
@@ -76,7 +88,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--lr-decay must be in (0, 1] (got \(lrDecay))")
         }
         if let clip, !(clip.isFinite && clip >= 0) { throw ValidationError("--clip must be ≥ 0 (got \(clip))") }
-        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
+        for (name, value) in [("dropout", dropout), ("embedding-dropout", embeddingDropout), ("weight-drop", weightDrop)] {
+            if let value, !(value >= 0 && value < 1) { throw ValidationError("--\(name) must be in [0, 1) (got \(value))") }
+        }
+        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
+            throw ValidationError("--weight-decay must be ≥ 0 (got \(weightDecay))")
+        }
         if let minutes, !(minutes.isFinite && minutes > 0) { throw ValidationError("--minutes must be a positive number (got \(minutes))") }
         if let valFraction, !(valFraction >= 0 && valFraction <= 0.5) {
             throw ValidationError("--val-fraction must be in [0, 0.5] (got \(valFraction))")
@@ -120,13 +137,24 @@ struct TrainCommand: ParsableCommand {
             // Every rank picks the same default name: rank 0's.
             let name = runName ?? String(decoding: setup.group.broadcast(Array(Self.defaultRunName().utf8)), as: UTF8.self)
             trainer = try setup.agree {
-                let training = trainingConfiguration(base: nil)
+                var training = trainingConfiguration(base: nil)
                 let split = try TrainingSetup.loadCorpus(corpus, validationFraction: training.validationFraction,
                                                          evaluationCharacters: training.evaluationCharacters,
                                                          invalidUTF8: invalidUTF8, cache: reading.cache, report: reporter.noteOnStart)
-                let model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
+                // Without any of --layers, --hidden, --embedding the size (and, unless given,
+                // the dropout) comes from the corpus and the budget; with one, the fixed defaults.
+                var model = ModelConfiguration(vocabularySize: split.vocabulary.count, embeddingSize: embedding ?? 64,
                                                hiddenSize: hidden ?? 128, layers: layers ?? 2, dropout: dropout ?? 0,
-                                               cell: cell ?? .lstm)
+                                               cell: cell ?? .lstm, dropoutMask: .sequence)
+                if layers == nil && hidden == nil && embedding == nil {
+                    let chosen = ModelSizing.choose(vocabularySize: split.vocabulary.count, trainingCharacters: split.train.count,
+                                                    training: training)
+                    (model.layers, model.hiddenSize, model.embeddingSize) = (chosen.layers, chosen.hidden, chosen.embedding)
+                    model.dropout = dropout ?? chosen.dropout
+                    training.chosenSize = chosen
+                    reporter.noteOnStart(describe(chosen, training: training))
+                }
+                applyRegularisation(to: &model)
                 return try TrainingSetup.newRun(model: model, training: training, corpus: split,
                                                 run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter,
                                                 group: setup.group)
@@ -152,7 +180,7 @@ struct TrainCommand: ParsableCommand {
     /// The run's training settings: the flags given, else the resumed run's values, else defaults.
     func trainingConfiguration(base: TrainingConfiguration?) -> TrainingConfiguration {
         let budgetGiven = epochs != nil || steps != nil || minutes != nil
-        return TrainingConfiguration(
+        var configuration = TrainingConfiguration(
             corpus: corpus.isEmpty ? (base?.corpus ?? []) : corpus.map { ($0 as NSString).standardizingPath },
             batch: batch ?? base?.batch ?? 50, sequenceLength: seq ?? base?.sequenceLength ?? 50,
             learningRate: lr ?? base?.learningRate ?? 2e-3, learningRateDecay: lrDecay ?? base?.learningRateDecay ?? 1,
@@ -166,7 +194,39 @@ struct TrainCommand: ParsableCommand {
             patience: patience ?? base?.patience, saveEveryMinutes: saveEveryMinutes ?? base?.saveEveryMinutes,
             evaluationCharacters: evaluationCharacters(base: base),
             // Unreadable paths record nothing here: reading the corpus reports them next.
-            corpusLocations: corpus.isEmpty ? base?.corpusLocations : try? corpus.map(CorpusLocation.of))
+            corpusLocations: corpus.isEmpty ? base?.corpusLocations : try? corpus.map(CorpusLocation.of),
+            learningRateSchedule: lrSchedule ?? base?.learningRateSchedule ?? (base == nil ? (lrDecay == nil ? .cosine : .epochDecay) : nil),
+            minutesStartSeconds: base == nil ? 0 : base?.minutesStartSeconds,
+            weightDecay: weightDecay ?? base?.weightDecay ?? 0)
+        configuration.chosenSize = base?.chosenSize
+        return configuration
+    }
+
+    /// The line that says what `ModelSizing` chose, on what grounds, and how to choose otherwise.
+    func describe(_ chosen: ChosenSize, training c: TrainingConfiguration) -> String {
+        let dropout = self.dropout.map { "\($0) (given)" } ?? "\(chosen.dropout)"
+        let text = String(format: "%.2g MB of training text", Double(chosen.trainingCharacters) / 1e6)
+        let speed = chosen.assumedCharsPerSecond.map { String(format: " at ~%.0f chars/s", $0) } ?? ""
+        let budgetGiven = [c.maxMinutes.map { String(format: "%g min", $0) }, c.maxSteps.map { "\($0) steps" }, c.maxEpochs.map { "\($0) epochs" }]
+            .compactMap { $0 }.joined(separator: " or ")
+        let budget = String(format: "%@%@ ≈ %.3g M characters, %.3g passes", budgetGiven, speed, chosen.budgetCharacters / 1e6, chosen.epochs)
+        return "model size chosen: \(chosen.layers)×\(chosen.hidden), embedding \(chosen.embedding), dropout \(dropout) for \(text) and \(budget); --layers, --hidden, --embedding and --dropout choose otherwise"
+    }
+
+    /// The training-time regularisation flags given, over `model`'s own.
+    func applyRegularisation(to model: inout ModelConfiguration) {
+        model.dropout = dropout ?? model.dropout
+        model.dropoutMask = dropoutMask ?? model.dropoutMask
+        model.embeddingDropout = embeddingDropout ?? model.embeddingDropout
+        model.weightDrop = weightDrop ?? model.weightDrop
+    }
+
+    /// Where a resumed run's `--minutes` budget counts from: here when --minutes is given (or
+    /// for a run from before budgets spanned sessions), else where the run's own began.
+    func minutesStart(resuming stored: TrainingConfiguration, at position: TrainingPosition?) -> Double? {
+        let here = position?.elapsedSeconds ?? 0
+        if minutes != nil || stored.minutesStartSeconds == nil { return here }
+        return stored.minutesStartSeconds
     }
 
     /// Without --threads: a resumed run's own count in one process (exact resume), else the
@@ -225,7 +285,7 @@ struct TrainCommand: ParsableCommand {
                               + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
             }
             return try TrainingSetup.fineTune(parent, recordedAs: ParentCheckpoint(file: path, sha256: SHA256.hex(bytes)),
-                                              dropout: dropout, training: training, corpus: split,
+                                              regularise: applyRegularisation, training: training, corpus: split,
                                               run: RunFolder(path: "checkpoints/\(name)"), reporter: reporter,
                                               group: setup.group)
         }
@@ -270,6 +330,7 @@ struct TrainCommand: ParsableCommand {
             }
             try rejectConflicts(with: checkpoint, stored: stored, path: path)
             var training = trainingConfiguration(base: stored)
+            training.minutesStartSeconds = minutesStart(resuming: stored, at: checkpoint.position)
             if training.corpus.isEmpty { throw UsageError("\(path) does not record its corpus: give the corpus on the command line") }
             let runFolder = RunFolder(path: folder)
             var paths = training.corpus
@@ -304,6 +365,8 @@ struct TrainCommand: ParsableCommand {
         }
         check("cell", cell, m.cell); check("layers", layers, m.layers); check("hidden", hidden, m.hiddenSize)
         check("embedding", embedding, m.embeddingSize); check("dropout", dropout, m.dropout)
+        check("dropout-mask", dropoutMask, m.effectiveDropoutMask); check("embedding-dropout", embeddingDropout, m.embeddingDropout)
+        check("weight-drop", weightDrop, m.weightDrop)
         check("batch", batch, stored.batch); check("seq", seq, stored.sequenceLength)
         check("optimizer", optimizer, stored.optimizer); check("seed", seed, stored.seed)
         check("val-fraction", valFraction, stored.validationFraction)

@@ -95,9 +95,11 @@ final class GradientCheckTests: XCTestCase {
 
     /// Every tensor of a two-layer model (embedding, both recurrent layers, decoder) through
     /// T = 6 steps, with and without dropout (the same masks are drawn for every evaluation).
-    func checkWholeModel(_ cell: CellKind, dropout: Float, projectsEmbeddingTable: Bool) {
-        let config = ModelConfiguration(vocabularySize: 11, embeddingSize: 5, hiddenSize: 6, layers: 2, dropout: dropout,
+    func checkWholeModel(_ cell: CellKind, dropout: Float, projectsEmbeddingTable: Bool,
+                         regularise: (inout ModelConfiguration) -> Void = { _ in }) {
+        var config = ModelConfiguration(vocabularySize: 11, embeddingSize: 5, hiddenSize: 6, layers: 2, dropout: dropout,
                                         cell: cell)
+        regularise(&config)
         let model = CharModel(configuration: config, seed: 4)
         let batch = 3, steps = 6
         let network = UnrolledNetwork(model: model, batch: batch, maxSteps: steps,
@@ -117,7 +119,7 @@ final class GradientCheckTests: XCTestCase {
         // whose larger gradients stand further above Float's rounding noise.
         for k in 0..<gradients.count { gradients[k] *= Float(steps * batch) }
         for t in model.layout.tensors {
-            assertGradientMatches("\(t.name) (dropout \(dropout), table \(projectsEmbeddingTable))", values: model.parameters.at(t.offset),
+            assertGradientMatches("\(t.name) (\(config.regularisationSummary), table \(projectsEmbeddingTable))", values: model.parameters.at(t.offset),
                                   count: t.count, analytic: gradients.at(t.offset), loss: loss)
         }
     }
@@ -134,6 +136,21 @@ final class GradientCheckTests: XCTestCase {
     func testStackedModel_backwardMatchesNumericThroughTheEmbeddingTable() {
         checkWholeModel(.lstm, dropout: 0, projectsEmbeddingTable: true)
         checkWholeModel(.lstm, dropout: 0.3, projectsEmbeddingTable: true)
+    }
+
+    /// Variational dropout (one mask per stream over the window) between the layers and on the
+    /// embeddings, and weight drop on W_hh: the masks are fixed by the seed, so the loss is a
+    /// smooth function of the weights whose derivative backward must give.
+    func testStackedModel_backwardMatchesNumericWithVariationalDropoutEmbeddingDropoutAndWeightDrop() {
+        for cell in CellKind.allCases {
+            checkWholeModel(cell, dropout: 0.3, projectsEmbeddingTable: true) {
+                $0.dropoutMask = .sequence
+                $0.embeddingDropout = 0.25
+                $0.weightDrop = 0.4
+            }
+        }
+        checkWholeModel(.lstm, dropout: 0, projectsEmbeddingTable: false) { $0.weightDrop = 0.5 }
+        checkWholeModel(.lstm, dropout: 0, projectsEmbeddingTable: false) { $0.embeddingDropout = 0.3 }
     }
 
     func testStackedGRU_backwardMatchesNumericForEveryTensorWithAndWithoutDropout() {

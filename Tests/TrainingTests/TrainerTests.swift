@@ -118,13 +118,29 @@ final class TrainerTests: XCTestCase {
     /// one pass over all of them, and carries each slice's state on: 40 steps with 8 slices of
     /// one stream each end at the same weights and carried state as 40 unsplit steps.
     func testTrainer_slicedUpdatesEqualUnslicedUpdatesWithCarriedState() throws {
+        try checkSlicedUpdatesEqualUnsliced { _ in }
+    }
+
+    /// The same with every regularisation on: each stream's dropout masks and each step's
+    /// weight-drop masks do not depend on how the streams are split.
+    func testTrainer_slicedUpdatesEqualUnslicedUpdatesWithDropoutsAndWeightDrop() throws {
+        try checkSlicedUpdatesEqualUnsliced {
+            $0.dropout = 0.2
+            $0.dropoutMask = .sequence
+            $0.embeddingDropout = 0.1
+            $0.weightDrop = 0.3
+        }
+    }
+
+    func checkSlicedUpdatesEqualUnsliced(regularise: (inout ModelConfiguration) -> Void) throws {
         let corpusPath = try writeCorpus()
         func trained(budget: Double, name: String) throws -> Trainer {
             // minimumSliceStreams 1 lets this 8-stream batch be cut into single streams.
             let training = configuration(corpus: corpusPath, learningRate: 3e-3, steps: 40)
             let corpus = try TrainingSetup.loadCorpus(training.corpus, validationFraction: training.validationFraction,
                                                       invalidUTF8: .fail, cache: cache)
-            let model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 2)
+            var model = ModelConfiguration(vocabularySize: corpus.vocabulary.count, embeddingSize: 8, hiddenSize: 24, layers: 2)
+            regularise(&model)
             let trainer = try TrainingSetup.newRun(model: model, training: training, corpus: corpus,
                                                    run: RunFolder(path: (folder as NSString).appendingPathComponent(name)),
                                                    reporter: nil, activationBudget: budget, minimumSliceStreams: 1)
