@@ -30,6 +30,7 @@ enum FineTuning {
                           + split.addedCharacters.map(visibleCharacter).joined(separator: ", "))
         }
         return try TrainingSetup.fineTune(parent, recordedAs: ParentCheckpoint(file: path, sha256: SHA256.hex(bytes)),
-                                          dropout: dropout, training: training, corpus: split, run: run, reporter: reporter)
+                                          regularise: { $0.dropout = dropout ?? $0.dropout }, training: training, corpus: split,
+                                          run: run, reporter: reporter)
     }
 }

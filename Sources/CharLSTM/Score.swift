@@ -11,6 +11,9 @@ public struct Score: Sendable, Equatable {
     public let natsPerCharacter: Double
     /// The same loss in bits per character.
     public var bitsPerCharacter: Double { natsPerCharacter / log(2) }
+    /// With dynamic evaluation asked for: the loss of a copy of the model that takes a gradient
+    /// step after scoring each window (see `TextModel.score(_:streams:window:adaptingAt:notes:)`).
+    public var dynamicNatsPerCharacter: Double? = nil
 }
 
 extension TextModel {
@@ -40,11 +43,14 @@ extension TextModel {
     ///   - corpus: the files and folders, and how to read them.
     ///   - streams: the most parallel streams to cut the text into.
     ///   - window: characters per stream run in one pass (the loss does not depend on it).
+    ///   - adaptingAt: also measure the loss under dynamic evaluation (Krause et al., 2018):
+    ///     each window is scored, then a copy of the weights takes one Adam step of this
+    ///     learning rate on it; the model itself is not changed. nil: static only.
     ///   - notes: receives what the token cache did ("encoded …", "reusing …").
     /// - Throws: ``CharLSTMError`` as ``score(_:streams:window:)`` does, and of kind `corpus`
     ///   for files that are missing, empty or not UTF-8.
     public func score(_ corpus: Corpus, streams: Int = defaultScoringStreams, window: Int = defaultScoringWindow,
-                      notes: (String) -> Void = { _ in }) throws(CharLSTMError) -> Score {
+                      adaptingAt learningRate: Float? = nil, notes: (String) -> Void = { _ in }) throws(CharLSTMError) -> Score {
         let named = corpus.paths.joined(separator: ", ")
         let tokens = try CharLSTMError.converting(otherwise: .corpus) {
             let text = try corpus.cache.open(corpus.paths, invalidUTF8: corpus.invalidUTF8, report: notes)
@@ -54,16 +60,24 @@ extension TextModel {
                 throw CharLSTMError(.unknownCharacters, "\(named): \(error)")
             }
         }
-        return try score(tokens, streams: streams, window: window, source: named)
+        return try score(tokens, streams: streams, window: window, adaptingAt: learningRate, source: named)
     }
 
-    private func score(_ tokens: any TokenSequence, streams: Int, window: Int, source: String) throws(CharLSTMError) -> Score {
+    /// Adam's learning rate for dynamic evaluation, by default.
+    public static let defaultAdaptationRate = Evaluator.defaultAdaptationRate
+
+    private func score(_ tokens: any TokenSequence, streams: Int, window: Int, adaptingAt learningRate: Float? = nil,
+                       source: String) throws(CharLSTMError) -> Score {
         guard streams >= 1, window >= 1 else {
             throw CharLSTMError(.settings, "streams and window must be at least 1 (got \(streams) and \(window))")
         }
         guard tokens.count >= 2 else { throw CharLSTMError(.corpus, "\(source): need at least 2 characters to evaluate") }
         Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
-        let evaluator = Evaluator(model: loaded.checkpoint.model, tokens: tokens, batch: streams, window: window)
-        return Score(characters: evaluator.predictionCount, natsPerCharacter: evaluator.meanLoss())
+        let model = loaded.checkpoint.model
+        let evaluator = Evaluator(model: model, tokens: tokens, batch: streams, window: window)
+        let dynamic = learningRate.map {
+            Evaluator(model: model.adaptableCopy(), tokens: tokens, batch: streams, window: window).dynamicMeanLoss(learningRate: $0)
+        }
+        return Score(characters: evaluator.predictionCount, natsPerCharacter: evaluator.meanLoss(), dynamicNatsPerCharacter: dynamic)
     }
 }

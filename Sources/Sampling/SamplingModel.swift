@@ -13,6 +13,12 @@ public struct SamplingModel {
         checkpoint = try Checkpoint.read(from: path)
     }
 
+    /// A checkpoint read from `path` and then changed in memory (a model adapted to a text).
+    public init(path: String, checkpoint: Checkpoint) {
+        self.path = path
+        self.checkpoint = checkpoint
+    }
+
     /// A generator over this model. A large model's steps run on the thread count that a
     /// `ThreadTuner` finds fastest as they go; a small one's on one thread.
     public func generator(settings: SamplingSettings, seed: UInt64) -> TextGenerator {

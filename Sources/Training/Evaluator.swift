@@ -38,20 +38,45 @@ public final class Evaluator {
     }
 
     /// Mean cross-entropy in nats per character over every prediction in the streams.
-    public func meanLoss() -> Double {
+    public func meanLoss() -> Double { meanLoss(adaptation: nil) }
+
+    /// Dynamic evaluation (Krause et al., 2018): the mean loss of a model that learns from the
+    /// text as it reads it. Each window is scored with the weights as they are, and then the
+    /// weights take one Adam step of `learningRate` on that window's loss, so every prediction
+    /// is made by a model adapted to all the text before it (and none after). It changes the
+    /// model's weights: evaluate an `adaptableCopy()`, whose weights are then the adapted ones.
+    public func dynamicMeanLoss(learningRate: Float) -> Double {
+        meanLoss(adaptation: (Optimizer(kind: .adam, parameterCount: network.model.parameterCount), learningRate,
+                              FloatBuffer(count: network.model.parameterCount)))
+    }
+
+    /// Adam's default for dynamic evaluation of a model trained with Adam at 2e-3: a tenth of
+    /// the training rate moves the weights enough in a few hundred windows, and not so much that
+    /// one unusual passage undoes what the model knew.
+    public static let defaultAdaptationRate: Float = 2e-4
+
+    private func meanLoss(adaptation: (optimizer: Optimizer, learningRate: Float, gradients: FloatBuffer)?) -> Double {
         network.resetState()
-        var rng = SeededGenerator(seed: 0)  // unused: evaluation never drops out
         var total = 0.0
         var start = 0
         let predictions = streams.streamLength - 1
+        // A key with the model's dropouts off (see `adaptableCopy`) asks forward for the
+        // gradients without drawing any mask.
+        let key = adaptation.map { _ in DropoutKey(seed: 0) }
         while start < predictions {
             let length = min(window, predictions - start)
             inputs.withUnsafeMutableBufferPointer { i in
                 targets.withUnsafeMutableBufferPointer { t in
                     streams.fill(start: start, length: length, inputs: i.baseAddress!, targets: t.baseAddress!)
-                    total += network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: length,
-                                             training: false, rng: &rng)
+                    total += network.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: length, dropout: key)
                 }
+            }
+            if let adaptation {
+                adaptation.gradients.zero()
+                network.backward(gradients: adaptation.gradients)
+                clipGradientNorm(adaptation.gradients, maxNorm: 5)
+                adaptation.optimizer.update(parameters: network.model.parameters, gradients: adaptation.gradients,
+                                            lr: adaptation.learningRate)
             }
             start += length
         }
@@ -60,4 +85,17 @@ public final class Evaluator {
 
     /// Characters the loss is averaged over.
     public var predictionCount: Int { streams.predictionsPerPass }
+}
+
+extension CharModel {
+    /// A copy of the model, its weights in a buffer of their own and every training-time dropout
+    /// off, for dynamic evaluation and adaptation (`Evaluator.dynamicMeanLoss`) to change
+    /// without touching this model or the checkpoint it came from.
+    public func adaptableCopy() -> CharModel {
+        var c = configuration
+        c.dropout = 0
+        c.embeddingDropout = 0
+        c.weightDrop = 0
+        return CharModel(configuration: c, parameters: FloatBuffer(parameters.array))
+    }
 }

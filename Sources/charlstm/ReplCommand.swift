@@ -32,7 +32,7 @@ struct ReplCommand: ParsableCommand {
 
     func run() throws {
         let path = try sampling.checkpointPath()
-        let model = try SamplingModel(path: path)
+        let model = try sampling.samplingModel(path: path)
         let state = ReplState(settings: sampling.settings, length: sampling.length ?? Self.defaultLength,
                               seed: sampling.seed ?? SamplingOptions.freshSeed(), stops: try sampling.stopStrings())
         let promptFileText = try sampling.promptFile.map { _ in try sampling.promptText() }

@@ -26,6 +26,8 @@ struct SamplingOptions: ParsableArguments {
     @Option(parsing: .unconditionalSingleValue,
             help: "End the text right after this string (repeatable; \\n is a line break, \\t a tab, \\\\ a backslash). It may begin in the prompt but must end in the generated text.")
     var stop: [String] = []
+    @Option(help: "Adapt a copy of the model to this UTF-8 text first (one pass of dynamic evaluation's gradient steps over it), then write in its style; the checkpoint is not changed.")
+    var adapt: String?
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
     static let bundledModelPath = "checkpoints/bundled/best.safetensors"
@@ -56,7 +58,30 @@ struct SamplingOptions: ParsableArguments {
 
     /// Loads the model and sets it up to sample with these options.
     func makeGenerator(path: String) throws -> TextGenerator {
-        try SamplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
+        try samplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
+    }
+
+    /// The checkpoint's model, adapted to the text of `--adapt` when given (saying on stderr how
+    /// much better it then predicts that text).
+    func samplingModel(path: String) throws -> SamplingModel {
+        let loaded = try SamplingModel(path: path)
+        guard let adapt else { return loaded }
+        let text = try readText(adapt, option: "--adapt")
+        let tokens: [Int32]
+        do { tokens = try loaded.checkpoint.vocabulary.encode(text.unicodeScalars) } catch let error as VocabularyError {
+            throw UsageError("--adapt \(adapt): \(error); the model can only adapt to text in its own characters")
+        }
+        guard tokens.count >= 2 else { throw UsageError("--adapt \(adapt): need at least 2 characters to adapt to") }
+        var checkpoint = loaded.checkpoint
+        checkpoint.model = loaded.checkpoint.model.adaptableCopy()
+        // One stream, windows of 50: the text is read in order, with a step every 50 characters.
+        let before = Evaluator(model: loaded.checkpoint.model, tokens: tokens, batch: 1, window: 50).meanLoss()
+        let during = Evaluator(model: checkpoint.model, tokens: tokens, batch: 1, window: 50)
+            .dynamicMeanLoss(learningRate: Evaluator.defaultAdaptationRate)
+        let after = Evaluator(model: checkpoint.model, tokens: tokens, batch: 1, window: 50).meanLoss()
+        Terminal.note(String(format: "adapted to %@ (%d characters): its loss %.4f → %.4f nats/char while reading it, %.4f after", adapt,
+                             tokens.count, before, during, after))
+        return SamplingModel(path: path, checkpoint: checkpoint)
     }
 
     /// A seed for when none is given: different every run (and reported, so a run can be repeated).
@@ -75,13 +100,18 @@ struct SamplingOptions: ParsableArguments {
     /// The prompt: `--prompt`, or the text of `--prompt-file`, or nothing.
     func promptText() throws -> String {
         guard let promptFile else { return prompt ?? "" }
+        return try readText(promptFile, option: "--prompt-file")
+    }
+
+    /// The text of a file an option names, as UTF-8; a problem is one line naming the option.
+    func readText(_ file: String, option: String) throws -> String {
         var scalars = [Unicode.Scalar]()
         do {
-            try CorpusReader.readFile(promptFile, appendingTo: &scalars)
+            try CorpusReader.readFile(file, appendingTo: &scalars)
         } catch CorpusError.invalidUTF8(let file, let offset) {
-            throw UsageError("--prompt-file \(file): invalid UTF-8 at byte offset \(offset); convert the file to UTF-8")
+            throw UsageError("\(option) \(file): invalid UTF-8 at byte offset \(offset); convert the file to UTF-8")
         } catch let error as CorpusError {
-            throw UsageError("--prompt-file \(error)")
+            throw UsageError("\(option) \(error)")
         }
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars)
