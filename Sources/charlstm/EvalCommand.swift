@@ -58,6 +58,5 @@ struct EvalCommand: ParsableCommand {
                              dynamicLoss, dynamicLoss / log(2), rate, window, dynamicLoss - score.natsPerCharacter))
             }
         }
-        }
     }
 }
