@@ -35,7 +35,11 @@ final class AdaptationCommandTests: SampledModelTestCase {
         let adapted = try workspace.run(arguments + ["--adapt", "mats.txt"])
         XCTAssertEqual(adapted.status, 0, adapted.stderr)
         XCTAssertTrue(adapted.stderr.contains("adapted to mats.txt (2880 characters)"), adapted.stderr)
-        XCTAssertNotEqual(adapted.stdout, plain.stdout)
+        // The copy it writes from predicts the text better than the checkpoint does.
+        let losses = try XCTUnwrap(adapted.stderr.firstMatch(of: #/its loss ([0-9.]+) → ([0-9.]+) nats/char while reading it, ([0-9.]+) after/#),
+                                   adapted.stderr)
+        XCTAssertLessThan(try XCTUnwrap(Double(losses.3)), try XCTUnwrap(Double(losses.1)) - 0.01, adapted.stderr)
+        XCTAssertEqual(adapted.stdout.unicodeScalars.count, plain.stdout.unicodeScalars.count)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), bytes, "the checkpoint on disk changed")
         try workspace.write("¿qué?", to: "foreign.txt")
         let foreign = try workspace.run(arguments + ["--adapt", "foreign.txt"])
