@@ -1,6 +1,6 @@
 import Checkpoints
 import Foundation
-import Network
+import RecurrentNetwork
 
 /// The model `charlstm train` builds when given none of --layers, --hidden, --embedding and
 /// --dropout: the largest of a ladder of sizes that the budget can train well, regularised for

@@ -1,6 +1,6 @@
 import XCTest
 import Kernels
-@testable import Network
+@testable import RecurrentNetwork
 
 /// What the training-time regularisers do to the masks and the update, beyond their gradients
 /// (checked in `GradientCheckTests`).

@@ -1,5 +1,5 @@
 import XCTest
-import Network
+import RecurrentNetwork
 @testable import Training
 
 final class DynamicEvaluationTests: XCTestCase {

@@ -1,7 +1,7 @@
 import XCTest
 import Checkpoints
 import Foundation
-import Network
+import RecurrentNetwork
 @testable import Training
 
 final class LearningRateScheduleTests: XCTestCase {
