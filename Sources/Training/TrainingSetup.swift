@@ -159,6 +159,9 @@ public enum TrainingSetup {
         if group.rank == 0 {
             try claim(run)
             run.removeAbandonedTemporaryFiles()
+            // A kill between a checkpoint's write and the pruning after it leaves one step file
+            // too many; pruning here keeps a run killed that way again and again at --keep + 1.
+            run.prune(keep: training.keep)
         }
         let trainer = Trainer(configuration: training, model: checkpoint.model, vocabulary: checkpoint.vocabulary,
                               optimizer: optimizer, position: position, carriedState: checkpoint.carriedState, run: run,
