@@ -10,27 +10,14 @@ Usage: scripts/openai_client_check.py [--charlstm PATH] [--checkpoint FILE]
 """
 
 import argparse
-import re
-import subprocess
 import sys
 
 import openai
 
+from charlstm_server import start_server
 from charlstm_torch import charlstm_binary
 
 KEY = "ci-key"
-
-
-def start_server(binary, checkpoint):
-    server = subprocess.Popen([binary, "serve", "--checkpoint", checkpoint, "--port", "0", "--api-key", KEY],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = server.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-    if not match:
-        server.kill()
-        sys.exit(f"charlstm serve did not start: {line}{server.stderr.read()}")
-    print(line.strip())
-    return server, match.group(0)
 
 
 def main():
@@ -38,7 +25,7 @@ def main():
     parser.add_argument("--charlstm", default=None)
     parser.add_argument("--checkpoint", default="checkpoints/bundled/best.safetensors")
     args = parser.parse_args()
-    server, base = start_server(charlstm_binary(args.charlstm, "openai_client_check.py"), args.checkpoint)
+    server, base = start_server(charlstm_binary(args.charlstm, "openai_client_check.py"), args.checkpoint, "--api-key", KEY)
     failures = []
 
     def check(what, ok, shown):

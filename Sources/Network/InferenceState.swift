@@ -11,7 +11,7 @@ import Kernels
 /// product takes only V values, W_ih·embedding[v] + biases, so they are computed once into a
 /// table and looked up: layer 0 then multiplies only h. Nothing is allocated per character.
 ///
-/// The fused gate vector has one block of H per `fusedBlocks` entry: the LSTM's i, f, g, o and
+/// The fused gate vector has one block of H per `FusedWeights.blocks` entry: the LSTM's i, f, g, o and
 /// the RNN's one block sum their input and hidden products; the GRU's r and z do too, but its n
 /// gets two blocks, the input side and the hidden side, because the reset gate scales the latter.
 ///
@@ -47,78 +47,29 @@ public final class InferenceState {
     private let inputSizes: [Int]
     private let embeddingOffset: Int, decoderWeight: Int, decoderBias: Int
 
-    /// The blocks of the fused gate vector: which gate block of W_ih (and b_ih) and of W_hh (and
-    /// b_hh) each sums, nil for none.
-    static func fusedBlocks(_ cell: CellKind) -> [(input: Int?, hidden: Int?)] {
-        switch cell {
-        case .lstm: return (0..<4).map { ($0, $0) }
-        case .gru: return [(0, 0), (1, 1), (2, nil), (nil, 2)]
-        case .rnn: return [(0, 0)]
-        }
-    }
-
     /// A fresh state (zero hidden and cell states) of `model`. With `workspace`, the fused
     /// weights and the input table are carved out of that memory when they fit in it (see
     /// `ScratchArena`), so the state is usable only while the workspace is not otherwise used.
-    public init(model: CharModel, workspace: FloatBuffer? = nil) {
-        var arena = ScratchArena(borrowing: workspace)
-        let c = model.configuration, layout = model.layout, p = model.parameters
-        let h = c.hiddenSize, blocks = Self.fusedBlocks(c.cell), width = blocks.count * h
-        self.model = model
-        // The table holds V/E times as many numbers as W_ih_l0: worth it up to four times.
-        let tabulated = c.vocabularySize <= 4 * c.embeddingSize
-        let inputSizes = (0..<c.layers).map { $0 > 0 ? h : (tabulated ? 0 : c.embeddingSize) }
-        self.inputSizes = inputSizes
+    public convenience init(model: CharModel, workspace: FloatBuffer? = nil) {
+        self.init(weights: FusedWeights(model: model, workspace: workspace))
+    }
+
+    /// A state over weights already fused: states made from one `FusedWeights` share them.
+    public init(weights: FusedWeights) {
+        let c = weights.model.configuration, h = c.hiddenSize, width = weights.width
+        model = weights.model
+        inputSizes = weights.inputSizes
+        fusedWeights = weights.fused
+        biasSums = weights.biasSums
+        inputTable = weights.inputTable
         stacked = inputSizes.map { FloatBuffer(count: $0 + h) }
-        func offset(_ tensor: ParameterLayout.RecurrentTensor, _ l: Int) -> Int {
-            layout.offset(ParameterLayout.name(tensor, layer: l, cell: c.cell))
-        }
-        /// Layer l's fused weights over `input` input elements, with the hidden rows below them when `hidden`.
-        func fused(_ l: Int, input: Int, hidden: Bool) -> FloatBuffer {
-            let ih = offset(.weightIH, l), hh = offset(.weightHH, l)
-            let matrix = arena.buffer(count: (input + (hidden ? h : 0)) * width)
-            for (q, block) in blocks.enumerated() {
-                for u in 0..<h {
-                    let column = q * h + u
-                    if let i = block.input {
-                        for k in 0..<input { matrix[k * width + column] = p[ih + (i * h + u) * input + k] }
-                    }
-                    if hidden, let j = block.hidden {
-                        for k in 0..<h { matrix[(input + k) * width + column] = p[hh + (j * h + u) * h + k] }
-                    }
-                }
-            }
-            return matrix
-        }
-        fusedWeights = (0..<c.layers).map { fused($0, input: inputSizes[$0], hidden: true) }
-        biasSums = (0..<c.layers).map { l in
-            let ih = offset(.biasIH, l), hh = offset(.biasHH, l)
-            return FloatBuffer(blocks.flatMap { block in
-                (0..<h).map { u in
-                    (block.input.map { p[ih + $0 * h + u] } ?? 0) + (block.hidden.map { p[hh + $0 * h + u] } ?? 0)
-                }
-            })
-        }
-        if tabulated {
-            let table = arena.buffer(count: c.vocabularySize * width)
-            for v in 0..<c.vocabularySize { table.at(v * width).update(from: biasSums[0].pointer, count: width) }
-            let inputWeights = fused(0, input: c.embeddingSize, hidden: false)
-            withExtendedLifetime(inputWeights) {
-                BLAS.gemm(m: c.vocabularySize, n: width, k: c.embeddingSize,
-                          p.pointer + layout.offset("embedding.weight"), lda: c.embeddingSize,
-                          inputWeights.pointer, ldb: width, beta: 1, table.pointer, ldc: width)
-            }
-            inputTable = table
-        } else {
-            inputTable = nil
-        }
         cells = c.cell == .lstm ? (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) } : []
         gates = (0..<c.layers).map { _ in FloatBuffer(count: width) }
         logits = FloatBuffer(count: c.vocabularySize)
         zeros = FloatBuffer(count: width)
-        embeddingOffset = layout.offset("embedding.weight")
-        decoderWeight = layout.offset("decoder.weight")
-        decoderBias = layout.offset("decoder.bias")
+        embeddingOffset = weights.embeddingOffset
+        decoderWeight = weights.decoderWeight
+        decoderBias = weights.decoderBias
     }
 
     /// The state a snapshot holds: every layer's h (and the LSTM's c), then the logits.

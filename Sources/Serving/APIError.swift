@@ -36,7 +36,7 @@ struct APIError: Error, HTTPResponseError {
     }
 
     static func notFound(_ method: HTTPRequest.Method, _ path: String) -> APIError {
-        APIError(status: .notFound, message: "no endpoint \(method) \(path): this server has POST /v1/completions, GET /v1/models and GET /health",
+        APIError(status: .notFound, message: "no endpoint \(method) \(path): GET /openapi.json lists this server's endpoints",
                  type: "invalid_request_error", param: nil, code: "not_found")
     }
 

@@ -17,12 +17,16 @@ public struct CompletionServer: Sendable {
     /// The model's name in answers and in /v1/models: its run folder's name, else its file's.
     let modelName: String
     let loop: GenerationLoop
+    /// The page at `/` and the document at `/openapi.json`, made once.
+    let page: String, openAPI: String
 
     public init(model: TextModel, settings: ServerSettings) {
         self.model = model
         self.settings = settings
         modelName = Self.name(of: model.info.file)
         loop = GenerationLoop(model: model, maxStreams: settings.maxStreams)
+        page = WebPage.html(modelName: modelName, summary: model.info.summary)
+        openAPI = OpenAPIDocument.json(settings: settings, modelName: modelName)
     }
 
     static func name(of file: String) -> String {
@@ -55,6 +59,14 @@ public struct CompletionServer: Sendable {
         let router = Router()
         // Middleware first: it wraps the routes added after it and the not-found answer.
         router.add(middleware: ErrorObjects(maxBodyBytes: settings.maxBodyBytes))
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8",
+                                            .contentSecurityPolicy: WebPage.contentSecurityPolicy],
+                     body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
         router.get("/health") { _, _ in
             json(["status": "ok", "streams": loop.activeStreams, "max_streams": settings.maxStreams])
         }

@@ -44,7 +44,7 @@ final class GenerationLoop: @unchecked Sendable {
     private var requests: [Int: (continuation: AsyncStream<Event>.Continuation, remaining: Int, texts: [Int])] = [:]
 
     init(model: TextModel, maxStreams: Int) {
-        batch = TextBatch(model: model)
+        batch = TextBatch(model: model, capacity: maxStreams)
         self.maxStreams = maxStreams
     }
 

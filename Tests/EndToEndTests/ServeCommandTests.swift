@@ -205,6 +205,34 @@ final class ServeCommandTests: SampledModelTestCase {
         XCTAssertEqual(server.send("POST", "/v1/completions", json: completion([:])).status, 200)
     }
 
+    func testConcurrentRequestsAreWrittenTogetherAndEachGetsItsWholeText() throws {
+        let server = try Server(workspace)
+        let started = (0..<6).map { i in
+            server.start("POST", "/v1/completions", json: completion(["seed": 100 + i, "max_tokens": 3000, "stream": i % 2 == 0]))
+        }
+        started.forEach { $0.0.resume() }
+        let replies = started.map { $0.1.wait() }
+        XCTAssertEqual(replies.map(\.status), Array(repeating: 200, count: 6))
+        for (i, reply) in replies.enumerated() where i % 2 == 1 {
+            XCTAssertEqual(reply.completionText?.unicodeScalars.count, 3000, "request \(i)")
+        }
+        for (i, reply) in replies.enumerated() where i % 2 == 0 { XCTAssertEqual(reply.events.last, "[DONE]", "request \(i)") }
+        XCTAssertEqual(server.activeStreams(), 0)
+    }
+
+    func testPageAndOpenAPIDocumentAreServed() throws {
+        let server = try Server(workspace)
+        let page = server.send("GET", "/")
+        XCTAssertEqual(page.status, 200)
+        let policy = page.headers["Content-Security-Policy"] ?? ""
+        XCTAssertTrue(policy.hasPrefix("default-src 'none'; script-src 'sha256-"), policy)
+        XCTAssertTrue(page.text.contains("<button id=\"stop\""), page.text)
+        XCTAssertFalse(page.text.contains("http://") || page.text.contains("https://"), "the page loads nothing from elsewhere")
+        let document = server.send("GET", "/openapi.json").object
+        XCTAssertEqual(document["openapi"] as? String, "3.0.3")
+        XCTAssertEqual((document["paths"] as? [String: Any])?.keys.sorted(), ["/health", "/v1/completions", "/v1/models"])
+    }
+
     func testSIGTERMLetsTheRequestInProgressFinishThenExits() throws {
         let server = try Server(workspace, ["--max-tokens", "1000000"])
         let (task, pending) = server.start("POST", "/v1/completions", json: completion(["max_tokens": 100_000]))

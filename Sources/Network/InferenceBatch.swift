@@ -1,0 +1,125 @@
+import Kernels
+
+/// Several streams of text stepped together, one character each per `step`: the state of
+/// generation for a server's concurrent requests.
+///
+/// Each layer multiplies the fused weights by all the streams' [x; h] rows at once (a k-row
+/// product, GEMM, instead of k matrix–vector ones), so the weights, which bound the speed of
+/// sampling, are read once per character for all of them; the decoder likewise. With one
+/// stream the products are `InferenceState`'s GEMVs, so its numbers are the same; with more,
+/// BLAS's GEMM may round differently in the last bits. Nothing is allocated per step.
+///
+/// Streams are rows 0 ..< k, at most `capacity`; a caller keeps a stream in one row, gives a
+/// joining stream a row with `resetRow`, and fills a leaving stream's row with the last
+/// stream by `moveRow`.
+public final class InferenceBatch {
+    public let weights: FusedWeights
+    public let capacity: Int
+    /// Per layer, capacity × (I_l + H): each row's input x(t) then its hidden state h.
+    private let stacked: [FloatBuffer]
+    /// LSTM only, per layer, two capacity × H cell-state buffers used in turn, as in `InferenceState`.
+    private let cells: [(FloatBuffer, FloatBuffer)]
+    private var cellFlip = false
+    /// Per layer, capacity × W: the fused gates of the last step.
+    private let gates: [FloatBuffer]
+    /// capacity × V: each row's decoder output for the last step.
+    private let logits: FloatBuffer
+    /// The cell kernels add a bias; the bias sums are already in the gates, so they add zeros.
+    private let zeros: FloatBuffer
+
+    public init(weights: FusedWeights, capacity: Int) {
+        precondition(capacity >= 1)
+        let c = weights.model.configuration, h = c.hiddenSize
+        self.weights = weights
+        self.capacity = capacity
+        stacked = weights.inputSizes.map { FloatBuffer(count: capacity * ($0 + h)) }
+        cells = c.cell == .lstm ? (0..<c.layers).map { _ in (FloatBuffer(count: capacity * h), FloatBuffer(count: capacity * h)) } : []
+        gates = (0..<c.layers).map { _ in FloatBuffer(count: capacity * weights.width) }
+        logits = FloatBuffer(count: capacity * c.vocabularySize)
+        zeros = FloatBuffer(count: weights.width)
+    }
+
+    private var configuration: ModelConfiguration { weights.model.configuration }
+
+    /// Row `row`'s scores of its next character after the last step (V floats).
+    public func logits(of row: Int) -> UnsafePointer<Float> {
+        UnsafePointer(logits.pointer + row * configuration.vocabularySize)
+    }
+
+    /// Gives `row` a fresh state, as a new `InferenceState` has: zero hidden (and cell) state.
+    public func resetRow(_ row: Int) {
+        let h = configuration.hiddenSize
+        for (l, input) in weights.inputSizes.enumerated() { stacked[l].at(row * (input + h)).update(repeating: 0, count: input + h) }
+        for pair in cells {
+            pair.0.at(row * h).update(repeating: 0, count: h)
+            pair.1.at(row * h).update(repeating: 0, count: h)
+        }
+    }
+
+    /// Copies row `source`'s state and logits into row `target` (to close the gap a leaving stream left).
+    public func moveRow(_ source: Int, to target: Int) {
+        guard source != target else { return }
+        let h = configuration.hiddenSize, v = configuration.vocabularySize
+        for (l, input) in weights.inputSizes.enumerated() {
+            stacked[l].at(target * (input + h)).update(from: stacked[l].at(source * (input + h)), count: input + h)
+        }
+        for pair in cells {
+            pair.0.at(target * h).update(from: pair.0.at(source * h), count: h)
+            pair.1.at(target * h).update(from: pair.1.at(source * h), count: h)
+        }
+        logits.at(target * v).update(from: logits.at(source * v), count: v)
+    }
+
+    /// Feeds `tokens[r]` to row r for every r < `tokens.count`; afterwards `logits(of:)` scores
+    /// each of those rows' next character.
+    public func step(_ tokens: UnsafeBufferPointer<Int32>) {
+        let k = tokens.count
+        guard k > 0 else { return }
+        precondition(k <= capacity)
+        let c = configuration, p = weights.model.parameters.pointer, h = c.hiddenSize, width = weights.width
+        cellFlip.toggle()
+        for l in 0..<c.layers {
+            let input = weights.inputSizes[l], stride = input + h, x = stacked[l].pointer, g = gates[l].pointer
+            for r in 0..<k {
+                if l == 0, let table = weights.inputTable {
+                    (g + r * width).update(from: table.pointer + Int(tokens[r]) * width, count: width)
+                } else {
+                    (g + r * width).update(from: weights.biasSums[l].pointer, count: width)
+                }
+                if l == 0 && weights.inputTable == nil {
+                    (x + r * stride).update(from: p + weights.embeddingOffset + Int(tokens[r]) * c.embeddingSize, count: c.embeddingSize)
+                }
+            }
+            if k == 1 {
+                BLAS.gemv(transpose: true, rows: stride, columns: width, weights.fused[l].pointer, lda: width, x, beta: 1, g)
+            } else {
+                BLAS.gemm(m: k, n: width, k: stride, x, lda: stride, weights.fused[l].pointer, ldb: width, beta: 1, g, ldc: width)
+            }
+            for r in 0..<k {
+                let rowGates = g + r * width, hidden = x + r * stride + input
+                switch c.cell {
+                case .lstm:
+                    let (previous, next) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
+                    ck_lstm_forward(rowGates, zeros.pointer, h, previous.at(r * h), next.at(r * h), nil, hidden)
+                case .gru:
+                    ck_gru_forward(rowGates, zeros.pointer, h, rowGates + 3 * h, hidden, hidden)
+                case .rnn:
+                    ck_rnn_forward(rowGates, zeros.pointer, h, hidden)
+                }
+                if l + 1 < c.layers {
+                    let nextStride = weights.inputSizes[l + 1] + h
+                    (stacked[l + 1].pointer + r * nextStride).update(from: hidden, count: h)
+                }
+            }
+        }
+        let last = c.layers - 1, stride = weights.inputSizes[last] + h, v = c.vocabularySize
+        let top = stacked[last].pointer + weights.inputSizes[last]
+        for r in 0..<k { logits.at(r * v).update(from: p + weights.decoderBias, count: v) }
+        if k == 1 {
+            BLAS.gemv(rows: v, columns: h, p + weights.decoderWeight, lda: h, top, beta: 1, logits.pointer)
+        } else {
+            BLAS.gemm(transposeB: true, m: k, n: v, k: h, top, lda: stride, p + weights.decoderWeight, ldb: h,
+                      beta: 1, logits.pointer, ldc: v)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import XCTest
+import Kernels
+@testable import RecurrentNetwork
+
+final class InferenceBatchTests: XCTestCase {
+    /// Every row of a batch steps as its own `InferenceState` does, while rows join (fresh),
+    /// leave (the last row moving into the gap) and the batch runs one row or several, for every
+    /// cell, with and without layer 0's input table.
+    func testInferenceBatch_eachRowStepsAsItsOwnStateWhileRowsJoinAndLeave() {
+        let cases = CellKind.allCases.flatMap { cell in [(9, 6), (30, 4)].map { (cell, $0.0, $0.1) } }
+        for (cell, vocabulary, embedding) in cases {
+            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 20, layers: 2, cell: cell)
+            let weights = FusedWeights(model: CharModel(configuration: config, seed: 31))
+            let batch = InferenceBatch(weights: weights, capacity: 4)
+            var solo: [InferenceState] = []
+            var data = SeededGenerator(seed: 32)
+            func join() {
+                batch.resetRow(solo.count)
+                solo.append(InferenceState(weights: weights))
+            }
+            func leave(_ row: Int) {
+                batch.moveRow(solo.count - 1, to: row)
+                solo.swapAt(row, solo.count - 1)
+                solo.removeLast()
+            }
+            join()
+            for step in 0..<24 {
+                if step == 3 || step == 5 || step == 6 { join() }
+                if step == 12 { leave(1) }
+                if step == 18 { leave(0); leave(0) }
+                let tokens = solo.map { _ in Int32(data.next() % UInt64(vocabulary)) }
+                tokens.withUnsafeBufferPointer { batch.step($0) }
+                for (row, state) in solo.enumerated() {
+                    state.step(tokens[row])
+                    for j in 0..<vocabulary {
+                        XCTAssertEqual(batch.logits(of: row)[j], state.logits[j], accuracy: 1e-5, "\(cell) V \(vocabulary), step \(step), row \(row)")
+                    }
+                }
+            }
+        }
+    }
+}
