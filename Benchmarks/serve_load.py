@@ -13,7 +13,7 @@ runs, in one session:
 The clients are Python threads reading the event stream line by line; they share the machine's
 cores with the server, so on a 2-core host the figures are a floor. OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE are unset for the server alone.
-Usage: python3 Benchmarks/serve_load.py [--seconds 10] [--length 400] [--soak 60] [--checkpoint FILE]
+Usage: python3 Benchmarks/serve_load.py [--seconds 10] [--length 400] [--soak 60] [--checkpoint FILE] [--charlstm RELEASE_BINARY]
 """
 
 import argparse
@@ -115,9 +115,12 @@ def main():
     parser.add_argument("--length", type=int, default=400)
     parser.add_argument("--soak", type=float, default=0)
     parser.add_argument("--checkpoint")
+    parser.add_argument("--charlstm", help="a release build to use instead of building one")
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "charlstm"], cwd=ROOT, check=True, stdout=sys.stderr)
-    binary = os.path.join(ROOT, ".build", "release", "charlstm")
+    binary = args.charlstm
+    if not binary:
+        subprocess.run(["swift", "build", "-c", "release", "--product", "charlstm"], cwd=ROOT, check=True, stdout=sys.stderr)
+        binary = os.path.join(ROOT, ".build", "release", "charlstm")
     with tempfile.TemporaryDirectory() as work:
         checkpoint = args.checkpoint or make_checkpoint(binary, work)
         env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}

@@ -10,12 +10,12 @@ binary=${1:-.build/debug/charlstm}
 checkpoint=${2:-checkpoints/bundled/best.safetensors}
 log=$(mktemp)
 # A small max_tokens cap keeps the thousand completions quick; the document states it.
-"$binary" serve --checkpoint "$checkpoint" --port 0 --max-tokens 64 >"$log" 2>&1 &
+"$binary" serve --checkpoint "$checkpoint" --port 0 --max-tokens 8 >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q "http://" "$log" && break; sleep 0.1; done
 base=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$log")
-schemathesis run "${base}openapi.json" --checks not_a_server_error --max-examples 1000 --seed 1 \
+python3 -m schemathesis.cli run "${base}openapi.json" --checks not_a_server_error --max-examples 1000 --seed 1 \
   --phases examples,coverage,fuzzing --request-timeout 30 --suppress-health-check all --warnings off
 curl -sf "${base}health" >/dev/null || { echo "schemathesis_check: the server is gone" >&2; exit 1; }
 echo "schemathesis_check: the server answered every request without a 5xx and is still up"
