@@ -94,3 +94,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Coverage-guided fuzz targets, one per parser (scripts/fuzz.sh builds them with libFuzzer and
+// Address Sanitizer when CHARLSTM_FUZZ is set). The command line's target is the charlstm binary
+// itself, built to run libFuzzer over its own parsing instead of a command.
+if ProcessInfo.processInfo.environment["CHARLSTM_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"),
+        .executableTarget(name: "fuzz-checkpoint-reader", dependencies: ["FuzzDriver", "Checkpoints"], path: "Fuzz/CheckpointReader"),
+        .executableTarget(name: "fuzz-corpus-decoder", dependencies: ["FuzzDriver", "Tokenization"], path: "Fuzz/CorpusDecoder"),
+        .executableTarget(name: "fuzz-token-cache-reader", dependencies: ["FuzzDriver", "Tokenization", "Training"],
+                          path: "Fuzz/TokenCacheReader"),
+        .executableTarget(name: "fuzz-repl-command-parser", dependencies: ["FuzzDriver", "REPL", "Sampling"],
+                          path: "Fuzz/ReplCommandParser"),
+    ]
+    let commandLine = package.targets.first { $0.name == "charlstm" }!
+    commandLine.dependencies.append("FuzzDriver")
+    commandLine.swiftSettings = (commandLine.swiftSettings ?? []) + [.define("CHARLSTM_FUZZ")]
+}

@@ -24,6 +24,9 @@ struct CharLSTMCommand: ParsableCommand {
 @main
 enum Entry {
     static func main() {
+        #if CHARLSTM_FUZZ
+        CommandLineFuzzing.run()
+        #endif
         BLASKernelSelection.chooseFastKernelsIfMisdetected()
         do {
             var command = try CharLSTMCommand.parseAsRoot(NegativeNumberArguments.joined(Array(CommandLine.arguments.dropFirst())))
