@@ -13,7 +13,7 @@ enum CommandLineFuzzing {
             let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false)
                 .map { String(decoding: $0, as: UTF8.self) }
             do {
-                _ = try CharLSTMCommand.parseAsRoot(arguments)
+                _ = try CharLSTMCommand.parseAsRoot(NegativeNumberArguments.joined(arguments))
             } catch {
                 let status = Entry.report(error)
                 if status != 2 && status != 0 { fuzzFailure("\(arguments) was refused with status \(status), not 2") }
