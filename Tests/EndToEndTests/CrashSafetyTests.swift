@@ -57,6 +57,7 @@ final class CrashSafetyTests: XCTestCase {
     /// A write that fails part-way (here the file-size limit, as a full disk would) stops the
     /// run with one line naming the file and exit status 1, and leaves no temporary file.
     func testTraining_failedCheckpointWriteReportsOneLineAndLeavesNoTemporaryFile() throws {
+        try Sanitizer.skipUnderAFileSizeLimit()
         let w = try Workspace()
         try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
         // 16 KiB limit (ulimit counts 1 KiB blocks); the first checkpoint of this model is ~60 KiB.
@@ -88,6 +89,7 @@ final class CrashSafetyTests: XCTestCase {
     /// with one line, every earlier file is byte for byte as it was, and once there is room
     /// again `--resume` carries on from the last good checkpoint.
     func testTraining_diskFullMidRunKeepsEarlierCheckpointsAndResumesOnceThereIsRoom() throws {
+        try Sanitizer.skipUnderAFileSizeLimit()
         let w = try Workspace()
         try w.write(GeneratedText.words(600, seed: 5), to: "corpus.txt")
         XCTAssertEqual(try w.run(Self.tinyRun("full", steps: 10)).status, 0)
