@@ -5,7 +5,7 @@
 #
 # Builds the package with --sanitize=KIND into its own folder (.build-tsan, .build-asan), then
 # runs the tests matching the FILTERs (swift test --filter regular expressions; default: the
-# subset below, which CI runs). The end-to-end tests run the charlstm built beside them, so every
+# subset below). The end-to-end tests run the charlstm built beside them, so every
 # charlstm process they start (training, the REPL on a pseudo-terminal, mpirun's ranks) is
 # sanitized too. Reports go to .sanitizer-reports/KIND/, one file per process that reported, not
 # to stderr (tests that read charlstm's stderr then see only charlstm's own lines). Any report,
@@ -21,7 +21,7 @@ case $kind in
     *) echo "usage: scripts/sanitize.sh thread|address [FILTER...]" >&2; exit 2 ;;
 esac
 
-# The default subset, which CI runs: every unit-test target (so every module) except the two
+# The default subset: every unit-test target (so every module) except the two
 # slowest suites, which run no threads (GradientCheckTests, the finite-difference checks, 74 s
 # under Thread Sanitizer on a loaded machine; TokenCacheTests, 42 s), and the end-to-end tests
 # of each threaded or signal-driven path of the real binary: training on two threads stopped by
