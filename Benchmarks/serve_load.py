@@ -117,7 +117,7 @@ def main():
     parser.add_argument("--checkpoint")
     parser.add_argument("--charlstm", help="a release build to use instead of building one")
     args = parser.parse_args()
-    binary = args.charlstm
+    binary = args.charlstm and os.path.abspath(args.charlstm)
     if not binary:
         subprocess.run(["swift", "build", "-c", "release", "--product", "charlstm"], cwd=ROOT, check=True, stdout=sys.stderr)
         binary = os.path.join(ROOT, ".build", "release", "charlstm")
