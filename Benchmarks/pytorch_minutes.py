@@ -24,6 +24,8 @@ import torch
 import torch.nn as nn
 from safetensors.torch import save_file
 
+from pytorch_reference import evaluate, streams  # the throughput reference's stream cut and held-out loss
+
 LAYERS, HIDDEN, EMBEDDING, DROPOUT, LR, CLIP, BATCH, SEQ, EVAL_EVERY = 2, 256, 64, 0.25, 2e-3, 5.0, 50, 50, 500
 
 
@@ -38,25 +40,6 @@ class Model(nn.Module):
     def forward(self, x, state):
         y, state = self.lstm(self.drop(self.embedding(x)), state)
         return self.decoder(self.drop(y)), state
-
-
-def streams(tokens, batch):
-    length = len(tokens) // batch
-    return tokens[: length * batch].view(batch, length).t().contiguous()  # (length, batch)
-
-
-def evaluate(model, columns):
-    model.eval()
-    total, count, state = 0.0, 0, None
-    with torch.no_grad():
-        for start in range(0, columns.size(0) - 1, SEQ):
-            y = columns[start + 1: start + 1 + SEQ]
-            x = columns[start: start + y.size(0)]
-            logits, state = model(x, state)
-            total += nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction="sum").item()
-            count += y.numel()
-    model.train()
-    return total / count
 
 
 def loss_svg(rows, title):
@@ -103,7 +86,7 @@ def main():
     index = {c: i for i, c in enumerate(codepoints)}
     data = torch.tensor([index[ord(c)] for c in text], dtype=torch.long)
     held_out = int(len(data) * 0.1)
-    train_columns, val_columns = streams(data[: len(data) - held_out], BATCH), streams(data[len(data) - held_out:], BATCH)
+    train_columns, val_tokens = streams(data[: len(data) - held_out], BATCH), data[len(data) - held_out:]
     windows = (train_columns.size(0) - 1) // SEQ
 
     model = Model(len(codepoints))
@@ -116,7 +99,7 @@ def main():
 
     def evaluation():
         nonlocal best, best_state
-        val = evaluate(model, val_columns)
+        val = evaluate(model, val_tokens, BATCH, SEQ)
         seconds = time.perf_counter() - start
         rows.append((step, smoothed, val))
         log.write(f"{step},{step // windows + 1},{smoothed:.5f},{val:.5f},{LR:g},{step * BATCH * SEQ / seconds:.0f},{seconds:.1f}\n")
