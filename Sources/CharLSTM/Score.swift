@@ -43,7 +43,7 @@ extension TextModel {
     ///   - corpus: the files and folders, and how to read them.
     ///   - streams: the most parallel streams to cut the text into.
     ///   - window: characters per stream run in one pass (the loss does not depend on it).
-    ///   - adaptingAt: also measure the loss under dynamic evaluation (Krause et al., 2018):
+    ///   - learningRate: also measure the loss under dynamic evaluation (Krause et al., 2018):
     ///     each window is scored, then a copy of the weights takes one Adam step of this
     ///     learning rate on it; the model itself is not changed. nil: static only.
     ///   - notes: receives what the token cache did ("encoded …", "reusing …").
