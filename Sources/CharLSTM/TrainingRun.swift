@@ -176,7 +176,13 @@ public final class TrainingRun: Sendable {
                 if let fixed = before.unchangeableOnResume(changedIn: after) {
                     throw CharLSTMError(.settings, "\(path): \(fixed) cannot change when a run is resumed; keep the run's value or start a new run")
                 }
-                return after.configuration(corpus: stored.corpus, locations: stored.corpusLocations)
+                var training = after.configuration(corpus: stored.corpus, locations: stored.corpusLocations)
+                training.chosenSize = stored.chosenSize
+                // A budget in minutes spans sessions, as `charlstm train --resume` counts it: an
+                // unchanged one ends where the run's schedule ends; a new one counts from here.
+                let here = checkpoint.position?.elapsedSeconds ?? 0
+                training.minutesStartSeconds = after.minutes == before.minutes ? stored.minutesStartSeconds ?? here : here
+                return training
             }
         }
     }

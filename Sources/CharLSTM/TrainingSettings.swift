@@ -5,8 +5,9 @@ import Training
 
 /// How to train: the options of `charlstm train`, as one value, with the same defaults.
 ///
-/// The architecture (`cell` to `dropout`) shapes a new run only: fine-tuning and resuming
-/// take it from the checkpoint.
+/// The architecture (`cell` to `weightDrop`) shapes a new run only: fine-tuning and resuming
+/// take it from the checkpoint. Unlike `charlstm train`, which sizes a model from the corpus
+/// and the budget when no size is given, the library trains the size these settings name.
 public struct TrainingSettings: Sendable, Equatable, Codable {
     /// The recurrent cell of every layer.
     public var cell: RecurrentCell = .lstm
@@ -18,6 +19,12 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var embeddingSize = 64
     /// Dropout after each recurrent layer while training, in [0, 1).
     public var dropout: Float = 0
+    /// Whether `dropout` and `embeddingDropout` draw a mask per step or per sequence.
+    public var dropoutMasking: DropoutMasking = .sequence
+    /// Dropout on the character embeddings while training, in [0, 1).
+    public var embeddingDropout: Float = 0
+    /// DropConnect on the recurrent weights while training (AWD-LSTM's weight drop), in [0, 1).
+    public var weightDrop: Float = 0
 
     /// Parallel streams per step.
     public var batch = 50
@@ -25,8 +32,14 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var sequenceLength = 50
     /// The optimizer's learning rate.
     public var learningRate: Float = 2e-3
-    /// The learning rate is multiplied by this after every epoch, in (0, 1] (1: no decay).
+    /// How the learning rate moves over the run.
+    public var schedule: TrainingSchedule = .cosine
+    /// With ``TrainingSchedule/epochDecay``, the learning rate is multiplied by this after
+    /// every epoch, in (0, 1] (1: no decay).
     public var learningRateDecay: Float = 1
+    /// Decoupled weight decay, as AdamW: each step multiplies the weights by
+    /// 1 − learning rate × this before the update (0: none).
+    public var weightDecay: Float = 0
     /// The optimizer.
     public var optimizer: TrainingOptimizer = .adam
     /// Gradients are clipped to this global L2 norm; 0 disables clipping.
@@ -46,7 +59,8 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
     public var epochs: Int? = 10
     /// Stop once the run has taken this many steps in total.
     public var steps: Int?
-    /// Stop after this many minutes of training in this session.
+    /// Stop after this many minutes of training in total: a resumed run with the same value
+    /// finishes the budget it had (where a cosine schedule ends); a changed value counts anew.
     public var minutes: Double?
     /// Stop after this many evaluations in a row that bring no new best validation loss.
     public var patience: Int?
@@ -65,6 +79,11 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         hiddenSize = m.hiddenSize
         embeddingSize = m.embeddingSize
         dropout = m.dropout
+        dropoutMasking = DropoutMasking(m.effectiveDropoutMask)
+        embeddingDropout = m.embeddingDropout
+        weightDrop = m.weightDrop
+        schedule = TrainingSchedule(t.effectiveSchedule)
+        weightDecay = t.weightDecay ?? 0
         batch = t.batch
         sequenceLength = t.sequenceLength
         learningRate = t.learningRate
@@ -90,6 +109,8 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         if hiddenSize < 1 || hiddenSize > 16384 { return "hidden size must be from 1 to 16384, got \(hiddenSize)" }
         if embeddingSize < 1 || embeddingSize > 16384 { return "embedding size must be from 1 to 16384, got \(embeddingSize)" }
         if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1), got \(dropout)" }
+        if !(embeddingDropout >= 0 && embeddingDropout < 1) { return "embedding dropout must be in [0, 1), got \(embeddingDropout)" }
+        if !(weightDrop >= 0 && weightDrop < 1) { return "weight drop must be in [0, 1), got \(weightDrop)" }
         if let epochs, epochs < 1 { return "epochs must be at least 1, got \(epochs)" }
         if let steps, steps < 1 { return "steps must be at least 1, got \(steps)" }
         if let minutes, !(minutes.isFinite && minutes > 0) { return "minutes must be a positive number, got \(minutes)" }
@@ -105,7 +126,9 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
         }
         let checks: [() -> String?] = [
             { changed("cell", \.cell) }, { changed("layers", \.layers) }, { changed("hidden size", \.hiddenSize) },
-            { changed("embedding size", \.embeddingSize) }, { changed("dropout", \.dropout) }, { changed("batch", \.batch) },
+            { changed("embedding size", \.embeddingSize) }, { changed("dropout", \.dropout) },
+            { changed("dropout masking", \.dropoutMasking) }, { changed("embedding dropout", \.embeddingDropout) },
+            { changed("weight drop", \.weightDrop) }, { changed("batch", \.batch) },
             { changed("sequence length", \.sequenceLength) }, { changed("optimizer", \.optimizer) },
             { changed("seed", \.seed) }, { changed("validation fraction", \.validationFraction) },
             { changed("evaluation characters", \.evaluationCharacters) },
@@ -126,13 +149,15 @@ public struct TrainingSettings: Sendable, Equatable, Codable {
             validationFraction: validationFraction, evaluateEvery: evaluateEvery, keep: keep, seed: seed,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
             maxEpochs: epochs, maxSteps: steps, maxMinutes: minutes, patience: patience,
-            saveEveryMinutes: saveEveryMinutes, evaluationCharacters: evaluationCharacters, corpusLocations: locations)
+            saveEveryMinutes: saveEveryMinutes, evaluationCharacters: evaluationCharacters, corpusLocations: locations,
+            learningRateSchedule: schedule.schedule, minutesStartSeconds: 0, weightDecay: weightDecay)
     }
 
     /// The architecture half, for a vocabulary of `vocabularySize` characters.
     func model(vocabularySize: Int) -> ModelConfiguration {
         ModelConfiguration(vocabularySize: vocabularySize, embeddingSize: embeddingSize, hiddenSize: hiddenSize,
-                           layers: layers, dropout: dropout, cell: cell.kind)
+                           layers: layers, dropout: dropout, cell: cell.kind, dropoutMask: dropoutMasking.mask,
+                           embeddingDropout: embeddingDropout, weightDrop: weightDrop)
     }
 }
 

@@ -145,10 +145,34 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run/best.safetensors"))
     }
 
+    func testTrainingRun_recordsTheScheduleAndRegularisationItTrainedWith() throws {
+        let folder = try TrainedRun.makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var settings = TrainedRun.settings
+        settings.steps = 10
+        settings.evaluateEvery = 10
+        settings.schedule = .constant
+        settings.dropout = 0.2
+        settings.dropoutMasking = .step
+        settings.embeddingDropout = 0.1
+        settings.weightDrop = 0.3
+        settings.weightDecay = 0.01
+        let run = TrainingRun(corpus: TrainedRun.corpus([trained.corpusFile], in: folder), runFolder: folder + "/regularised",
+                              settings: settings)
+        var started: TrainingSettings?
+        _ = try run.run(onEvent: { if case .started(let start) = $0 { started = start.settings } })
+        XCTAssertEqual(started, settings)
+        XCTAssertEqual(try TextModel(loading: folder + "/regularised").info.training, settings)
+        XCTAssertEqual(TrainingSettings().schedule, .cosine, "the default is charlstm train's")
+    }
+
     func testTrainingSettings_outOfRangeIsASettingsError() throws {
         var settings = TrainedRun.settings
         settings.learningRate = .nan
         XCTAssertNotNil(settings.problem)
+        settings.learningRate = 1e-3
+        settings.weightDrop = 1
+        XCTAssertEqual(settings.problem, "weight drop must be in [0, 1), got 1.0")
         let run = TrainingRun(corpus: Corpus([trained.corpusFile]), runFolder: trained.folder + "/never", settings: settings)
         XCTAssertThrowsError(try run.run()) { XCTAssertEqual(($0 as? CharLSTMError)?.kind, .settings, "\($0)") }
     }

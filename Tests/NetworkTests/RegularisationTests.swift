@@ -24,7 +24,7 @@ final class RegularisationTests: XCTestCase {
 
     func testSequenceMasks_dropTheSameUnitsAtEveryStepOfAStreamAndStepMasksDoNot() {
         let variational = network { $0.dropoutMask = .sequence; $0.embeddingDropout = 0.5 }
-        run(variational, seed: 3)
+        _ = run(variational, seed: 3)
         for (mask, width) in [(variational.dropoutMasks[0], 10), (variational.dropoutMasks[1], 10), (variational.embeddingMask, 6)] {
             XCTAssertEqual(Set(mask.array), [0, 2])
             for b in 0..<3 {
@@ -34,7 +34,7 @@ final class RegularisationTests: XCTestCase {
             XCTAssertNotEqual(row(mask, step: 0, stream: 0, width: width), row(mask, step: 0, stream: 1, width: width))
         }
         let perStep = network { $0.dropoutMask = .step }
-        run(perStep, seed: 3)
+        _ = run(perStep, seed: 3)
         XCTAssertNotEqual(row(perStep.dropoutMasks[0], step: 0, stream: 0, width: 10), row(perStep.dropoutMasks[0], step: 1, stream: 0, width: 10))
     }
 
