@@ -75,9 +75,9 @@ struct InfoCommand: ParsableCommand {
             lines.append("corpus        \(corpus.joined(separator: ", "))")
             if let chosen = t.chosenSize {
                 let speed = chosen.assumedCharsPerSecond.map { String(format: ", assuming ~%.0f chars/s", $0) } ?? ""
-                lines.append(String(format: "size chosen   %d×%d, embedding %d, dropout %g for %d training characters and a budget of ≈ %.3g M characters (%.3g passes%@)",
-                                    chosen.layers, chosen.hidden, chosen.embedding, chosen.dropout, chosen.trainingCharacters,
-                                    chosen.budgetCharacters / 1e6, chosen.epochs, speed))
+                lines.append("size chosen   \(chosen.layers)×\(chosen.hidden), embedding \(chosen.embedding), dropout \(String(format: "%g", chosen.dropout)) "
+                             + "for \(chosen.trainingCharacters) training characters and a budget of ≈ "
+                             + "\(RoughFigures.characters(chosen.budgetCharacters)) characters (\(RoughFigures.number(chosen.epochs, digits: 3)) passes\(speed))")
             }
         }
         if let parent = loaded.parent { lines.append("parent        \(parent.file) (sha256 \(parent.sha256))") }

@@ -205,11 +205,11 @@ struct TrainCommand: ParsableCommand {
     /// The line that says what `ModelSizing` chose, on what grounds, and how to choose otherwise.
     func describe(_ chosen: ChosenSize, training c: TrainingConfiguration) -> String {
         let dropout = self.dropout.map { "\($0) (given)" } ?? "\(chosen.dropout)"
-        let text = String(format: "%.2g MB of training text", Double(chosen.trainingCharacters) / 1e6)
+        let text = RoughFigures.bytes(chosen.trainingCharacters) + " of training text"
         let speed = chosen.assumedCharsPerSecond.map { String(format: " at ~%.0f chars/s", $0) } ?? ""
         let budgetGiven = [c.maxMinutes.map { String(format: "%g min", $0) }, c.maxSteps.map { "\($0) steps" }, c.maxEpochs.map { "\($0) epochs" }]
             .compactMap { $0 }.joined(separator: " or ")
-        let budget = String(format: "%@%@ ≈ %.3g M characters, %.3g passes", budgetGiven, speed, chosen.budgetCharacters / 1e6, chosen.epochs)
+        let budget = "\(budgetGiven)\(speed) ≈ \(RoughFigures.characters(chosen.budgetCharacters)) characters, \(RoughFigures.number(chosen.epochs, digits: 3)) passes"
         return "model size chosen: \(chosen.layers)×\(chosen.hidden), embedding \(chosen.embedding), dropout \(dropout) for \(text) and \(budget); --layers, --hidden, --embedding and --dropout choose otherwise"
     }
 

@@ -13,7 +13,7 @@ final class SizingCommandTests: XCTestCase {
         let line = try XCTUnwrap(result.stderr.split(separator: "\n").first { $0.hasPrefix("model size chosen: ") }, result.stderr)
         // 4 steps of 32 characters cannot train anything large: the smallest size, no dropout.
         XCTAssertTrue(line.hasPrefix("model size chosen: 2×64, embedding 64, dropout 0.0 for "), String(line))
-        XCTAssertTrue(line.contains("4 steps ≈ 0.000128 M characters"), String(line))
+        XCTAssertTrue(line.contains("4 steps ≈ 128 characters"), String(line))
         XCTAssertTrue(line.hasSuffix("--layers, --hidden, --embedding and --dropout choose otherwise"), String(line))
         let saved = try Checkpoint.read(from: w.path("checkpoints/chosen/best.safetensors"))
         XCTAssertEqual(saved.model.configuration.hiddenSize, 64)
