@@ -4,6 +4,7 @@
 //
 //     charlstm-benchmark train S|M|L CORPUS [--steps N] [--warmup N] [--threads N]
 //     charlstm-benchmark sgemm
+//     charlstm-benchmark batch S|M|L [--steps N]
 //
 // Each prints one JSON line. Run each configuration in its own process so peak RSS is its own.
 import CKernels
@@ -105,15 +106,52 @@ func benchmarkTraining(_ c: BenchmarkConfiguration, corpus path: String) {
           "threads": Parallel.threads, "blas_kernel": BLAS.kernelName, "kernel_isa": String(cString: ck_vector_isa())])
 }
 
+/// CPU time of this process, all threads, in seconds: on a loaded machine the time a step
+/// takes on the CPU moves much less than the time it waits for one.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// The generation step of `charlstm serve`: an `InferenceBatch` of k streams (vocabulary 65, as
+/// the corpus's) stepped together, for k from 1 to 64, its products on one thread and split
+/// across all cores: time per step (wall and CPU), and characters per second over all k streams
+/// (what k concurrent clients can get at most, before sampling and sending).
+func benchmarkBatch(_ c: BenchmarkConfiguration) {
+    let steps = option("--steps", default: 400)
+    let model = CharModel(configuration: ModelConfiguration(vocabularySize: 65, embeddingSize: BenchmarkConfiguration.embedding,
+                                                            hiddenSize: c.hidden, layers: c.layers), seed: 1)
+    let weights = FusedWeights(model: model)
+    let tokens = (0..<64).map { Int32($0 % 65) }
+    for threads in Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted() {
+        for k in [1, 2, 4, 8, 16, 32, 64] {
+            let batch = InferenceBatch(weights: weights, capacity: k)
+            batch.threads = threads
+            tokens.withUnsafeBufferPointer { all in
+                let row = UnsafeBufferPointer(rebasing: all[0..<k])
+                for _ in 0..<20 { batch.step(row) }
+                let start = Date(), cpuStart = processCPUSeconds()
+                for _ in 0..<steps { batch.step(row) }
+                let seconds = Date().timeIntervalSince(start) / Double(steps)
+                let cpu = (processCPUSeconds() - cpuStart) / Double(steps)
+                emit(["what": "batch", "config": c.name, "streams": k, "threads": threads, "ms_per_step": seconds * 1000,
+                      "cpu_ms_per_step": cpu * 1000, "chars_per_sec": Double(k) / seconds, "blas_kernel": BLAS.kernelName])
+            }
+        }
+    }
+}
+
 let arguments = CommandLine.arguments
 BLASKernelSelection.chooseFastKernelsIfMisdetected()
 Parallel.configure(threads: option("--threads", default: ProcessInfo.processInfo.activeProcessorCount))
 switch (arguments.count > 1 ? arguments[1] : "", arguments.count) {
 case ("train", 4...): benchmarkTraining(loadConfiguration(arguments[2]), corpus: arguments[3])
+case ("batch", 3...): benchmarkBatch(loadConfiguration(arguments[2]))
 case ("sgemm", _):
     BLAS.threads = Parallel.threads  // the peak of BLAS's own threading over all cores
     emit(["what": "sgemm", "gflops": sgemmPeak(), "threads": Parallel.threads, "blas_kernel": BLAS.kernelName])
 default:
-    FileHandle.standardError.write(Data("usage: charlstm-benchmark train S|M|L CORPUS | sgemm\n".utf8))
+    FileHandle.standardError.write(Data("usage: charlstm-benchmark train S|M|L CORPUS | sgemm | batch S|M|L\n".utf8))
     exit(2)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import RecurrentNetwork
 import Sampling
@@ -38,18 +39,33 @@ public final class TextBatch {
     private var texts: [BatchedText] = []
     private var tokens: [Int32]
     private var nextID = 0
+    /// Per size class of the batch (1, 2–3, 4–7, … texts), the tuner that picks the thread
+    /// count of its steps as they go: a large model's products may run faster on every core,
+    /// or slower when another process holds one, and which holds differs with the rows (one
+    /// row is bound by reading the weights, dozens by arithmetic), so each class measures for
+    /// itself. Empty for a small model or a one-core machine, whose steps run on one thread.
+    private var tuners: [ThreadTuner]
 
     /// An empty batch over `model` that holds up to `capacity` texts (at least 1).
     ///
-    /// The model's products run on one thread (as sampling a small model does), leaving the
-    /// machine's other cores to whatever feeds the batch and reads its pieces.
+    /// A small model's products run on one thread; a large model's on the thread count that a
+    /// `ThreadTuner` finds fastest as the steps go (the texts do not depend on it).
     public init(model: TextModel, capacity: Int = 64) {
         self.model = model
         self.capacity = max(capacity, 1)
         states = InferenceBatch(weights: FusedWeights(model: model.loaded.checkpoint.model), capacity: self.capacity)
         tokens = [Int32](repeating: 0, count: self.capacity)
         BLAS.threads = 1
+        if model.loaded.checkpoint.model.parameterCount >= SamplingModel.multithreadedFrom,
+           let candidates = ThreadTuner.candidates(cores: ProcessInfo.processInfo.activeProcessorCount) {
+            tuners = (0...Self.sizeClass(self.capacity)).map { _ in ThreadTuner(candidates: candidates, setThreads: { _ in }) }
+        } else {
+            tuners = []
+        }
     }
+
+    /// 0 for 1 text, 1 for 2–3, 2 for 4–7, …
+    private static func sizeClass(_ count: Int) -> Int { Int.bitWidth - count.leadingZeroBitCount - 1 }
 
     /// How many texts are in the batch.
     public var count: Int { texts.count }
@@ -106,7 +122,13 @@ public final class TextBatch {
         let k = texts.count
         guard k > 0 else { return pieces }
         for row in 0..<k { tokens[row] = texts[row].nextInput() }
+        let sizeClass = Self.sizeClass(k)
+        if tuners.indices.contains(sizeClass) {
+            states.threads = tuners[sizeClass].current
+            tuners[sizeClass].stepStarting()
+        }
         tokens.withUnsafeBufferPointer { states.step(UnsafeBufferPointer(rebasing: $0[0..<k])) }
+        if tuners.indices.contains(sizeClass) { tuners[sizeClass].stepFinished() }
         for row in 0..<k {
             let text = texts[row]
             let written = text.isReadingPrompt ? "" : text.draw(from: states.logits(of: row))

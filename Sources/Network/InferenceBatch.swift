@@ -1,13 +1,23 @@
+import Dispatch
 import Kernels
 
 /// Several streams of text stepped together, one character each per `step`: the state of
 /// generation for a server's concurrent requests.
 ///
 /// Each layer multiplies the fused weights by all the streams' [x; h] rows at once (a k-row
-/// product, GEMM, instead of k matrix–vector ones), so the weights, which bound the speed of
+/// product instead of k matrix–vector ones), so the weights, which bound the speed of
 /// sampling, are read once per character for all of them; the decoder likewise. With one
 /// stream the products are `InferenceState`'s GEMVs, so its numbers are the same; with more,
-/// BLAS's GEMM may round differently in the last bits. Nothing is allocated per step.
+/// they are `ck_gemm_packed_accumulate` over a copy of the weights packed once, at `init`
+/// (a general BLAS GEMM re-packs the whole weight matrix on every call: with 32 rows of an
+/// M-sized model, OpenBLAS spent more time copying the weights than multiplying them), and
+/// may round differently in the last bits. Nothing is allocated per step.
+///
+/// `threads` splits the products: with more than one row, each layer's product is cut into
+/// column ranges of whole packed panels, one per thread, each computed exactly as it would be
+/// alone (so the results do not depend on the thread count); with one row, it is BLAS's thread
+/// count for the GEMVs. A few dozen rows of an M-sized model are bound by arithmetic, not by
+/// reading the weights, so a second core can nearly halve their step.
 ///
 /// Streams are rows 0 ..< k, at most `capacity`; a caller keeps a stream in one row, gives a
 /// joining stream a row with `resetRow`, and fills a leaving stream's row with the last
@@ -26,6 +36,16 @@ public final class InferenceBatch {
     private let logits: FloatBuffer
     /// The cell kernels add a bias; the bias sums are already in the gates, so they add zeros.
     private let zeros: FloatBuffer
+    /// Per layer, the fused weights packed by `ck_pack` for the products of more than one row;
+    /// then the decoder's weight, transposed to H × V, likewise.
+    private let packedLayers: [FloatBuffer]
+    private let packedDecoder: FloatBuffer
+    /// Columns per packed panel: ranges split between threads start at multiples of it.
+    private let panelWidth = ck_packed_count(1, 1)
+    /// Threads the products of a step are split across (1 or more).
+    public var threads = 1 {
+        didSet { threads = max(1, threads) }
+    }
 
     public init(weights: FusedWeights, capacity: Int) {
         precondition(capacity >= 1)
@@ -37,6 +57,14 @@ public final class InferenceBatch {
         gates = (0..<c.layers).map { _ in FloatBuffer(count: capacity * weights.width) }
         logits = FloatBuffer(count: capacity * c.vocabularySize)
         zeros = FloatBuffer(count: weights.width)
+        let width = weights.width, v = c.vocabularySize
+        packedLayers = zip(weights.inputSizes, weights.fused).map { input, fused in
+            let packed = FloatBuffer(count: ck_packed_count(input + h, width))
+            ck_pack(fused.pointer, width, 1, input + h, width, packed.pointer)
+            return packed
+        }
+        packedDecoder = FloatBuffer(count: ck_packed_count(h, v))
+        ck_pack(weights.model.parameters.pointer + weights.decoderWeight, 1, h, h, v, packedDecoder.pointer)
     }
 
     private var configuration: ModelConfiguration { weights.model.configuration }
@@ -78,6 +106,7 @@ public final class InferenceBatch {
         precondition(k <= capacity)
         let c = configuration, p = weights.model.parameters.pointer, h = c.hiddenSize, width = weights.width
         cellFlip.toggle()
+        if k == 1 && BLAS.threads != threads { BLAS.threads = threads }
         for l in 0..<c.layers {
             let input = weights.inputSizes[l], stride = input + h, x = stacked[l].pointer, g = gates[l].pointer
             for r in 0..<k {
@@ -93,7 +122,7 @@ public final class InferenceBatch {
             if k == 1 {
                 BLAS.gemv(transpose: true, rows: stride, columns: width, weights.fused[l].pointer, lda: width, x, beta: 1, g)
             } else {
-                BLAS.gemm(m: k, n: width, k: stride, x, lda: stride, weights.fused[l].pointer, ldb: width, beta: 1, g, ldc: width)
+                multiply(rows: k, columns: width, depth: stride, x, lda: stride, packed: packedLayers[l], into: g)
             }
             for r in 0..<k {
                 let rowGates = g + r * width, hidden = x + r * stride + input
@@ -118,8 +147,24 @@ public final class InferenceBatch {
         if k == 1 {
             BLAS.gemv(rows: v, columns: h, p + weights.decoderWeight, lda: h, top, beta: 1, logits.pointer)
         } else {
-            BLAS.gemm(transposeB: true, m: k, n: v, k: h, top, lda: stride, p + weights.decoderWeight, ldb: h,
-                      beta: 1, logits.pointer, ldc: v)
+            multiply(rows: k, columns: v, depth: h, top, lda: stride, packed: packedDecoder, into: logits.pointer)
+        }
+    }
+
+    /// C (rows × columns, row stride `columns`) += A · B for B packed by `ck_pack`, split by
+    /// columns across `threads`.
+    private func multiply(rows: Int, columns: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int, packed: FloatBuffer,
+                          into c: UnsafeMutablePointer<Float>) {
+        let panels = (columns + panelWidth - 1) / panelWidth, pieces = min(threads, panels)
+        guard pieces > 1 else {
+            ck_gemm_packed_accumulate(rows, columns, depth, a, lda, packed.pointer, c, columns)
+            return
+        }
+        let b = packed.pointer, panelWidth = panelWidth
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let range = Parallel.range(piece, of: pieces, count: panels)
+            let first = range.lowerBound * panelWidth, end = min(range.upperBound * panelWidth, columns)
+            ck_gemm_packed_accumulate(rows, end - first, depth, a, lda, b + first * depth, c + first, columns)
         }
     }
 }
