@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
     ],
     targets: [
         // System libraries: OpenBLAS's CBLAS (libopenblas-dev) and GNU readline (libreadline-dev).
@@ -68,8 +69,9 @@ let package = Package(
         // too (its requests run concurrently).
         .target(name: "Serving", dependencies: [
             "CharLSTM", "Checkpoints", "Tokenization",
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "REPL", dependencies: ["Sampling", "Checkpoints", "Tokenization", "Console", "CReadline"]),
         .executableTarget(name: "charlstm", dependencies: [

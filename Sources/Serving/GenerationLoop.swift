@@ -5,27 +5,20 @@ import Foundation
 /// one ``TextBatch`` step per character, and requests join and leave between steps.
 ///
 /// A request reserves its slots (one per choice) when it is accepted, or is refused at once
-/// when the server already writes `maxStreams` texts: it never waits in a queue. Its pieces
-/// come back on an `AsyncStream`; when the reader goes away (the client disconnected),
-/// ``leave(_:)`` takes its texts out before the next step and frees their slots.
+/// when the server already writes `maxStreams` texts: it never waits in a queue. Its text
+/// comes back in a ``RequestOutput``, which the loop fills without ever waiting for the
+/// handler; when the handler goes away (the client disconnected), ``leave(_:)`` takes its
+/// texts out before the next step and frees their slots.
 final class GenerationLoop: @unchecked Sendable {
     // Unchecked: `batch` and `requests` are touched only by the loop's own thread; what other
     // threads share (`joining`, `leaving`, `reserved`) is guarded by `lock`.
-
-    /// What a request hears from the loop.
-    enum Event: Sendable {
-        /// A character of choice `choice`.
-        case piece(choice: Int, text: String)
-        /// Choice `choice` ended.
-        case finished(choice: Int, reason: FinishReason)
-    }
 
     /// A request accepted: what the loop writes for it.
     struct Job: Sendable {
         let id: Int
         /// Per choice, its prompt and settings.
         let choices: [(prompt: String, settings: GenerationSettings)]
-        let continuation: AsyncStream<Event>.Continuation
+        let output: RequestOutput
     }
 
     let maxStreams: Int
@@ -40,8 +33,8 @@ final class GenerationLoop: @unchecked Sendable {
 
     /// Per text in the batch: its request and choice.
     private var texts: [Int: (job: Int, choice: Int)] = [:]
-    /// Per request in the batch: its continuation and how many of its texts go on.
-    private var requests: [Int: (continuation: AsyncStream<Event>.Continuation, remaining: Int, texts: [Int])] = [:]
+    /// Per request in the batch: its output and how many of its texts go on.
+    private var requests: [Int: (output: RequestOutput, remaining: Int, texts: [Int])] = [:]
 
     init(model: TextModel, maxStreams: Int) {
         batch = TextBatch(model: model, capacity: maxStreams)
@@ -72,17 +65,17 @@ final class GenerationLoop: @unchecked Sendable {
 
     /// Accepts a request of `choices.count` texts, or returns nil when that many slots are not free.
     /// The settings must already be valid and the prompts known to the model.
-    func submit(_ choices: [(prompt: String, settings: GenerationSettings)]) -> (id: Int, events: AsyncStream<Event>)? {
-        let (events, continuation) = AsyncStream<Event>.makeStream()
+    func submit(_ choices: [(prompt: String, settings: GenerationSettings)]) -> (id: Int, output: RequestOutput)? {
+        let output = RequestOutput(choices: choices.count)
         lock.lock()
         defer { lock.unlock() }
         guard reserved + choices.count <= maxStreams, !stopping else { return nil }
         reserved += choices.count
         let id = nextJobID
         nextJobID += 1
-        joining.append(Job(id: id, choices: choices, continuation: continuation))
+        joining.append(Job(id: id, choices: choices, output: output))
         lock.signal()
-        return (id, events)
+        return (id, output)
     }
 
     /// Takes request `id`'s texts out before the next step (nothing happens once they ended).
@@ -109,7 +102,7 @@ final class GenerationLoop: @unchecked Sendable {
             for id in departed { finish(request: id) }
             for job in arrived where !departed.contains(job.id) { admit(job) }
             for job in arrived where departed.contains(job.id) {
-                job.continuation.finish()
+                job.output.close()
                 release(job.choices.count)
             }
             for piece in batch.step() { deliver(piece) }
@@ -122,7 +115,7 @@ final class GenerationLoop: @unchecked Sendable {
             // The handler checked the settings and the prompt, so this cannot fail; if it
             // did, the choice ends at once rather than take the loop down.
             guard let id = try? batch.add(prompt: text.prompt, settings: text.settings) else {
-                job.continuation.yield(.finished(choice: choice, reason: .cancelled))
+                job.output.end(choice: choice, reason: .cancelled)
                 release(1)
                 continue
             }
@@ -130,17 +123,17 @@ final class GenerationLoop: @unchecked Sendable {
             ids.append(id)
         }
         if ids.isEmpty {
-            job.continuation.finish()
+            job.output.close()
         } else {
-            requests[job.id] = (job.continuation, ids.count, ids)
+            requests[job.id] = (job.output, ids.count, ids)
         }
     }
 
     private func deliver(_ piece: TextBatch.Piece) {
         guard let text = texts[piece.id], var request = requests[text.job] else { return }
-        if !piece.text.isEmpty { request.continuation.yield(.piece(choice: text.choice, text: piece.text)) }
+        if !piece.text.isEmpty { request.output.append(piece.text, choice: text.choice) }
         guard let reason = piece.finishReason else { return }
-        request.continuation.yield(.finished(choice: text.choice, reason: reason))
+        request.output.end(choice: text.choice, reason: reason)
         texts[piece.id] = nil
         release(1)
         request.remaining -= 1
@@ -148,7 +141,7 @@ final class GenerationLoop: @unchecked Sendable {
         if request.remaining == 0 { finish(request: text.job) }
     }
 
-    /// Ends request `id`: its stream closes, and texts of it still in the batch leave it.
+    /// Ends request `id`: its output closes, and texts of it still in the batch leave it.
     private func finish(request id: Int) {
         guard let request = requests.removeValue(forKey: id) else { return }
         for text in request.texts where texts[text] != nil {
@@ -156,7 +149,7 @@ final class GenerationLoop: @unchecked Sendable {
             texts[text] = nil
             release(1)
         }
-        request.continuation.finish()
+        request.output.close()
     }
 
     private func release(_ slots: Int) {

@@ -15,6 +15,9 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Seconds a connection may stay idle (no request in progress) before it is closed.
     public var idleTimeoutSeconds = 30
+    /// Seconds a request's head (request line and headers) may take to arrive, from its first
+    /// byte; a client slower than that is disconnected.
+    public var headerTimeoutSeconds = 10
 
     public init() {}
 }

@@ -31,6 +31,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: "The largest max_tokens a request may ask for.") var maxTokens = 4096
     @Option(name: .customLong("max-body"), help: "The largest request body in bytes; a larger one gets 413.") var maxBody = 1 << 20
     @Option(name: .customLong("idle-timeout"), help: "Seconds an idle connection stays open.") var idleTimeout = 30
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request's headers may take to arrive, from their first byte; a slower client is disconnected.")
+    var headerTimeout = 10
 
     func validate() throws {
         if port < 0 || port > 65535 { throw ValidationError("--port must be an integer from 0 to 65535, got \(port)") }
@@ -38,6 +40,7 @@ struct ServeCommand: ParsableCommand {
         if maxTokens < 1 || maxTokens > 1_000_000 { throw ValidationError("--max-tokens must be an integer from 1 to 1000000, got \(maxTokens)") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes, got \(maxBody)") }
         if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second, got \(idleTimeout)") }
+        if headerTimeout < 1 { throw ValidationError("--header-timeout must be at least 1 second, got \(headerTimeout)") }
         if apiKey == "" { throw ValidationError("--api-key must not be empty") }
     }
 
@@ -54,6 +57,7 @@ struct ServeCommand: ParsableCommand {
         settings.maxTokens = maxTokens
         settings.maxBodyBytes = maxBody
         settings.idleTimeoutSeconds = idleTimeout
+        settings.headerTimeoutSeconds = headerTimeout
         let server = CompletionServer(model: model, settings: settings)
         let summary = model.info.summary
         let secured = settings.apiKey == nil ? "" : ", API key required"

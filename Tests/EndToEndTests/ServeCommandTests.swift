@@ -124,7 +124,7 @@ final class ServeCommandTests: SampledModelTestCase {
         XCTAssertEqual(generated.stdout.trimmingCharacters(in: .newlines), text.trimmingCharacters(in: .newlines))
     }
 
-    func testStreamSendsTheSameTextOneCharacterPerChunkThenDone() throws {
+    func testStreamSendsTheSameTextInChunksThenTheFinishReasonThenDone() throws {
         let server = try Server(workspace)
         let whole = try XCTUnwrap(server.send("POST", "/v1/completions", json: completion([:])).completionText)
         let streamed = server.send("POST", "/v1/completions", json: completion(["stream": true]))
@@ -134,10 +134,12 @@ final class ServeCommandTests: SampledModelTestCase {
         XCTAssertEqual(events.last, "[DONE]")
         let chunks = events.dropLast().map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
         let choices = chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first }
-        XCTAssertEqual(choices.count, 61, "60 characters and the chunk with the finish reason")
+        // One character per chunk while the client keeps up, several when it fell behind.
+        XCTAssertTrue((2...61).contains(choices.count), "\(choices.count) chunks for 60 characters and the finish reason")
         XCTAssertEqual(choices.map { $0["text"] as? String ?? "?" }.joined(), whole)
         XCTAssertEqual(choices.last?["finish_reason"] as? String, "length")
-        XCTAssertTrue(choices.dropLast().allSatisfy { $0["finish_reason"] is NSNull })
+        XCTAssertEqual(choices.last?["text"] as? String, "")
+        XCTAssertTrue(choices.dropLast().allSatisfy { $0["finish_reason"] is NSNull && !($0["text"] as? String ?? "").isEmpty })
     }
 
     func testStopStringEndsTheTextAndSaysStop() throws {
