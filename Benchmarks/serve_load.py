@@ -3,21 +3,28 @@
 embedding 64, vocabulary 65, as the other benchmarks' M).
 
 Builds the release binary, makes an M checkpoint (one training step on generated text: speed
-does not depend on what the weights learned), starts the server on a free loopback port and
-runs, in one session:
-  1. one streaming client, then 32 at once, each asking for texts of --length characters one
-     after another for --seconds: aggregate characters per second of each, and the ratio;
-     time to first character (request sent -> first text chunk), p50 and p99, over all requests;
+does not depend on what the weights learned), starts one server on a free loopback port and
+runs, in that one session:
+  1. --rounds rounds of: one streaming client for --seconds, then 32 at once for --seconds,
+     each client asking for texts of --length characters one after another. The phases
+     alternate so that a change in the machine's load falls on both alike. Printed: aggregate
+     characters per second of each (over all its rounds), the ratio, the time to first
+     character (request sent -> first text chunk) at p50 and p99, the characters per event
+     (above 1 when the server coalesced characters for a client that fell behind), and the CPU
+     the server and the clients used, in cores;
   2. with --soak S: 64 clients for S seconds, counting failed requests (anything but a 200
      stream ending in [DONE]) and sampling the server's RSS every second (first, last, max).
-The clients are Python threads reading the event stream line by line; they share the machine's
-cores with the server, so on a 2-core host the figures are a floor. OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE are unset for the server alone.
-Usage: python3 Benchmarks/serve_load.py [--seconds 10] [--length 400] [--soak 60] [--checkpoint FILE] [--charlstm RELEASE_BINARY]
+The clients are one Python process: asyncio tasks on raw sockets (HTTP/1.1, chunked transfer
+decoded by hand, each event's JSON parsed to count its characters), so they cost one event
+loop's time rather than a thread per client; they share the machine's cores with the server,
+and the CPU line says how much they took. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset
+for the server alone.
+Usage: python3 Benchmarks/serve_load.py [--seconds 10] [--rounds 2] [--length 400] [--soak 60]
+       [--checkpoint FILE] [--charlstm RELEASE_BINARY]
 """
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
 import random
@@ -44,60 +51,98 @@ def make_checkpoint(binary, work):
     return os.path.join(work, "checkpoints", "M")
 
 
-def stream_once(port, length, seed):
-    """One streamed completion: (characters, seconds to the first, ok)."""
-    body = json.dumps({"prompt": "The ", "max_tokens": length, "temperature": 0.8, "seed": seed, "stream": True})
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+class Outcome:
+    """One streamed completion: characters, events that carried text, seconds to the first, whether it ended in [DONE]."""
+
+    def __init__(self):
+        self.characters, self.events, self.first, self.done = 0, 0, None, False
+
+
+async def stream_once(port, length, seed):
+    body = json.dumps({"prompt": "The ", "max_tokens": length, "temperature": 0.8, "seed": seed, "stream": True}).encode()
+    outcome = Outcome()
     sent = time.perf_counter()
-    connection.request("POST", "/v1/completions", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    if response.status != 200:
-        response.read()
-        connection.close()
-        return 0, None, False
-    characters, first, done = 0, None, False
-    for line in response:
-        if not line.startswith(b"data: "):
-            continue
-        if line.startswith(b"data: [DONE]"):
-            done = True
-            break
-        text = json.loads(line[6:])["choices"][0]["text"]
-        if text:
-            if first is None:
-                first = time.perf_counter() - sent
-            characters += len(text)
-    connection.close()
-    return characters, first, done
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        status = int((await reader.readline()).split()[1])
+        chunked = False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            chunked |= line.lower().startswith(b"transfer-encoding:") and b"chunked" in line.lower()
+        if status != 200 or not chunked:
+            return outcome
+        pending = b""
+        while size := int((await reader.readline()).split(b";")[0], 16):
+            pending += (await reader.readexactly(size + 2))[:-2]
+            *events, pending = pending.split(b"\n\n")
+            for event in events:
+                if event == b"data: [DONE]":
+                    outcome.done = True
+                elif event.startswith(b"data: "):
+                    text = json.loads(event[6:])["choices"][0]["text"]
+                    if text:
+                        if outcome.first is None:
+                            outcome.first = time.perf_counter() - sent
+                        outcome.characters += len(text)
+                        outcome.events += 1
+        return outcome
+    finally:
+        writer.close()
 
 
-def run_clients(port, clients, seconds, length):
-    """`clients` threads streaming texts back to back for `seconds`: (chars/s, first-char times, failures)."""
-    results, lock = [], threading.Lock()
+async def run_clients(port, clients, seconds, length):
+    """`clients` tasks streaming texts back to back for `seconds`: (elapsed seconds, outcomes)."""
+    outcomes = []
     deadline = time.perf_counter() + seconds
 
-    def client(index):
+    async def client(index):
         seed = index * 100000
         while time.perf_counter() < deadline:
             seed += 1
             try:
-                outcome = stream_once(port, length, seed)
-            except OSError:
-                outcome = (0, None, False)
-            with lock:
-                results.append(outcome)
+                outcomes.append(await asyncio.wait_for(stream_once(port, length, seed), 120))
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+                outcomes.append(Outcome())
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    characters = sum(r[0] for r in results)
-    firsts = sorted(r[1] for r in results if r[1] is not None)
-    failures = sum(1 for r in results if not r[2])
-    return characters / elapsed, firsts, failures, len(results)
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return time.perf_counter() - started, outcomes
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Phase:
+    """Sums over the runs of one client count: time, outcomes, CPU of the server and of the clients."""
+
+    def __init__(self):
+        self.seconds, self.outcomes, self.server_cpu, self.client_cpu = 0.0, [], 0.0, 0.0
+
+    def run(self, port, server_pid, clients, seconds, length):
+        server_cpu, client_cpu = cpu_seconds(server_pid), time.process_time()
+        elapsed, outcomes = asyncio.run(run_clients(port, clients, seconds, length))
+        self.server_cpu += cpu_seconds(server_pid) - server_cpu
+        self.client_cpu += time.process_time() - client_cpu
+        self.seconds += elapsed
+        self.outcomes += outcomes
+
+    @property
+    def rate(self):
+        return sum(o.characters for o in self.outcomes) / self.seconds
+
+    def summary(self):
+        firsts = sorted(o.first for o in self.outcomes if o.first is not None)
+        failed = sum(1 for o in self.outcomes if not o.done)
+        characters, events = sum(o.characters for o in self.outcomes), sum(o.events for o in self.outcomes)
+        return (f"{self.rate:8.0f} chars/s aggregate over {len(self.outcomes)} requests ({failed} failed); "
+                f"first character p50 {percentile(firsts, 50) * 1000:.1f} ms, p99 {percentile(firsts, 99) * 1000:.1f} ms; "
+                f"{characters / max(events, 1):.2f} chars/event; CPU: server {self.server_cpu / self.seconds:.2f} cores, "
+                f"clients {self.client_cpu / self.seconds:.2f}")
 
 
 def percentile(values, p):
@@ -112,6 +157,7 @@ def rss_kib(pid):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--length", type=int, default=400)
     parser.add_argument("--soak", type=float, default=0)
     parser.add_argument("--checkpoint")
@@ -127,15 +173,15 @@ def main():
         server, base = start_server(binary, checkpoint, "--max-streams", "64", env=env)
         port = int(base.rsplit(":", 1)[1].strip("/"))
         try:
-            print(f"server: {checkpoint}, {os.cpu_count()} cores; clients are threads on the same host")
-            figures = {}
-            for clients in (1, 32):
-                rate, firsts, failures, requests = run_clients(port, clients, args.seconds, args.length)
-                figures[clients] = rate
-                print(f"{clients:3d} streaming client(s): {rate:9.0f} chars/s aggregate over {requests} requests "
-                      f"({failures} failed); first character p50 {percentile(firsts, 50) * 1000:.1f} ms, "
-                      f"p99 {percentile(firsts, 99) * 1000:.1f} ms")
-            print(f"32 clients / 1 client: {figures[32] / figures[1]:.2f}x aggregate characters per second")
+            print(f"server: {checkpoint}, {os.cpu_count()} cores; clients: one asyncio process on the same host; "
+                  f"{args.rounds} round(s) of {args.seconds:.0f} s per client count, interleaved")
+            phases = {1: Phase(), 32: Phase()}
+            for _ in range(args.rounds):
+                for clients, phase in phases.items():
+                    phase.run(port, server.pid, clients, args.seconds, args.length)
+            for clients, phase in phases.items():
+                print(f"{clients:3d} streaming client(s): {phase.summary()}")
+            print(f"32 clients / 1 client: {phases[32].rate / phases[1].rate:.2f}x aggregate characters per second")
             if args.soak:
                 samples, stop = [], threading.Event()
 
@@ -145,13 +191,13 @@ def main():
 
                 sampler = threading.Thread(target=sample)
                 sampler.start()
-                rate, firsts, failures, requests = run_clients(port, 64, args.soak, args.length)
+                soak = Phase()
+                soak.run(port, server.pid, 64, args.soak, args.length)
                 stop.set()
                 sampler.join()
-                print(f"soak: 64 clients for {args.soak:.0f} s: {requests} requests, {failures} failed, {rate:.0f} chars/s; "
-                      f"server RSS first {samples[0] / 1024:.1f} MiB, last {samples[-1] / 1024:.1f} MiB, "
-                      f"max {max(samples) / 1024:.1f} MiB; first character p50 {percentile(firsts, 50) * 1000:.1f} ms, "
-                      f"p99 {percentile(firsts, 99) * 1000:.1f} ms")
+                print(f"soak, 64 clients for {args.soak:.0f} s: {soak.summary()}")
+                print(f"soak: server RSS first {samples[0] / 1024:.1f} MiB, last {samples[-1] / 1024:.1f} MiB, "
+                      f"max {max(samples) / 1024:.1f} MiB")
         finally:
             server.terminate()
             server.wait(timeout=60)
