@@ -12,7 +12,7 @@ public struct Score: Sendable, Equatable {
     /// The same loss in bits per character.
     public var bitsPerCharacter: Double { natsPerCharacter / log(2) }
     /// With dynamic evaluation asked for: the loss of a copy of the model that takes a gradient
-    /// step after scoring each window (see `TextModel.score(_:streams:window:adaptingAt:notes:)`).
+    /// step after scoring each window (see `TextModel.score(_:streams:window:adaptingAt:precision:notes:)`).
     public var dynamicNatsPerCharacter: Double? = nil
 }
 
@@ -46,11 +46,18 @@ extension TextModel {
     ///   - learningRate: also measure the loss under dynamic evaluation (Krause et al., 2018):
     ///     each window is scored, then a copy of the weights takes one Adam step of this
     ///     learning rate on it; the model itself is not changed. nil: static only.
+    ///   - precision: the weights to score with. A reduced precision runs the products that
+    ///     writing text at it runs, one character at a time, so the loss shows what it costs;
+    ///     dynamic evaluation needs fp32.
     ///   - notes: receives what the token cache did ("encoded …", "reusing …").
     /// - Throws: ``CharLSTMError`` as ``score(_:streams:window:)`` does, and of kind `corpus`
     ///   for files that are missing, empty or not UTF-8.
     public func score(_ corpus: Corpus, streams: Int = defaultScoringStreams, window: Int = defaultScoringWindow,
-                      adaptingAt learningRate: Float? = nil, notes: (String) -> Void = { _ in }) throws(CharLSTMError) -> Score {
+                      adaptingAt learningRate: Float? = nil, precision: Precision = .fp32,
+                      notes: (String) -> Void = { _ in }) throws(CharLSTMError) -> Score {
+        if learningRate != nil && precision != .fp32 {
+            throw CharLSTMError(.settings, "dynamic evaluation adapts fp32 weights: score at \(precision.rawValue) without it")
+        }
         let named = corpus.paths.joined(separator: ", ")
         let tokens = try CharLSTMError.converting(otherwise: .corpus) {
             let text = try corpus.cache.open(corpus.paths, invalidUTF8: corpus.invalidUTF8, report: notes)
@@ -60,20 +67,26 @@ extension TextModel {
                 throw CharLSTMError(.unknownCharacters, "\(named): \(error)")
             }
         }
-        return try score(tokens, streams: streams, window: window, adaptingAt: learningRate, source: named)
+        return try score(tokens, streams: streams, window: window, adaptingAt: learningRate, precision: precision, source: named)
     }
 
     /// Adam's learning rate for dynamic evaluation, by default.
     public static let defaultAdaptationRate = Evaluator.defaultAdaptationRate
 
     private func score(_ tokens: any TokenSequence, streams: Int, window: Int, adaptingAt learningRate: Float? = nil,
-                       source: String) throws(CharLSTMError) -> Score {
+                       precision: Precision = .fp32, source: String) throws(CharLSTMError) -> Score {
         guard streams >= 1, window >= 1 else {
             throw CharLSTMError(.settings, "streams and window must be at least 1 (got \(streams) and \(window))")
         }
         guard tokens.count >= 2 else { throw CharLSTMError(.corpus, "\(source): need at least 2 characters to evaluate") }
         Parallel.configure(threads: ProcessInfo.processInfo.activeProcessorCount)
         let model = loaded.checkpoint.model
+        if precision != .fp32 {
+            BLAS.threads = 1
+            WorkerPool.shared.parallelism = ProcessInfo.processInfo.activeProcessorCount
+            let stepped = SteppedEvaluator(model: model, tokens: tokens, batch: streams, window: window, precision: precision.weights)
+            return Score(characters: stepped.predictionCount, natsPerCharacter: stepped.meanLoss())
+        }
         let evaluator = Evaluator(model: model, tokens: tokens, batch: streams, window: window)
         let dynamic = learningRate.map {
             Evaluator(model: model.adaptableCopy(), tokens: tokens, batch: streams, window: window).dynamicMeanLoss(learningRate: $0)

@@ -49,11 +49,13 @@ public final class TextBatch {
     /// An empty batch over `model` that holds up to `capacity` texts (at least 1).
     ///
     /// A small model's products run on one thread; a large model's on the thread count that a
-    /// `ThreadTuner` finds fastest as the steps go (the texts do not depend on it).
+    /// `ThreadTuner` finds fastest as the steps go (the texts do not depend on it). The weights
+    /// are the model's ``TextModel/precision``.
     public init(model: TextModel, capacity: Int = 64) {
         self.model = model
         self.capacity = max(capacity, 1)
-        states = InferenceBatch(weights: FusedWeights(model: model.loaded.checkpoint.model), capacity: self.capacity)
+        states = InferenceBatch(weights: FusedWeights(model: model.loaded.checkpoint.model, precision: model.loaded.precision),
+                                capacity: self.capacity)
         tokens = [Int32](repeating: 0, count: self.capacity)
         BLAS.threads = 1
         if model.loaded.checkpoint.model.parameterCount >= SamplingModel.multithreadedFrom,
@@ -147,15 +149,13 @@ public final class TextBatch {
     }
 }
 
-/// One text of a `TextBatch`: what it still has to read, how it samples, and what it wrote,
-/// following `TextGenerator` step for step so that alone it writes the same text.
+/// One text of a `TextBatch`: what it still has to read, how it samples (a `CharacterDrawer`,
+/// as `TextGenerator` has), and what it wrote, following `TextGenerator` step for step so that
+/// alone it writes the same text.
 private final class BatchedText {
     let id: Int
     private let vocabulary: Vocabulary
-    private var sampler: Sampler
-    private var random: SeededGenerator
-    private let stops: StopStrings
-    private let tail = TextTail(capacity: 64)
+    private let drawer: CharacterDrawer
     private let length: Int
     /// Characters to read, in order; the first is read at the next step.
     private var pending: [Int32]
@@ -167,12 +167,10 @@ private final class BatchedText {
     init(id: Int, prompt: [Int32], settings: GenerationSettings, vocabulary: Vocabulary) {
         self.id = id
         self.vocabulary = vocabulary
-        sampler = Sampler(settings: settings.sampling, vocabularySize: vocabulary.count)
-        random = SeededGenerator(seed: settings.seed ?? TextIterator.freshSeed())
-        stops = StopStrings(settings.stop)
+        drawer = CharacterDrawer(vocabulary: vocabulary, settings: settings.sampling, seed: settings.seed ?? TextIterator.freshSeed())
+        drawer.stops = StopStrings(settings.stop)
         length = settings.length
-        tail.reserve(stops.longest)
-        for token in prompt.suffix(tail.capacity) { tail.append(vocabulary.scalars[Int(token)]) }
+        drawer.read(prompt)
         // With no prompt, a text starts as if after a line break, as TextGenerator's does.
         pending = prompt.isEmpty ? vocabulary.index(of: "\n").map { [$0] } ?? [] : prompt
         if length == 0 {
@@ -192,13 +190,11 @@ private final class BatchedText {
 
     /// Draws the next character from `logits`; it is read at the next step.
     func draw(from logits: UnsafePointer<Float>) -> String {
-        let token = sampler.draw(logits, using: &random)
-        let scalar = vocabulary.scalars[Int(token)]
-        tail.append(scalar)
+        let token = drawer.draw(from: logits)
         written += 1
         pending = [token]
-        if stops.matchEnd(of: tail) { finishReason = .stop } else if written >= length { finishReason = .length }
-        return String(scalar)
+        if drawer.endsWithStop { finishReason = .stop } else if written >= length { finishReason = .length }
+        return String(vocabulary.scalars[Int(token)])
     }
 
     /// The character drawn when the text joined, once (then empty).

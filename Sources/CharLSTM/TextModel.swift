@@ -23,14 +23,24 @@ public final class TextModel: @unchecked Sendable {
     /// What the checkpoint holds.
     public let info: ModelInfo
 
+    /// The weights the model writes text with (scoring takes its own, see ``score(_:streams:window:adaptingAt:precision:notes:)``).
+    public var precision: Precision { Precision(rawValue: loaded.precision.rawValue)! }
+
     /// Loads and checks a checkpoint: a `.safetensors` file, or a run folder (its best
     /// checkpoint, else its newest one). A damaged file is refused, never half-loaded.
     ///
+    /// - Parameters:
+    ///   - path: the file or folder.
+    ///   - precision: the weights texts are written with: fp32 (the checkpoint's own), or
+    ///     bf16 or int8, made from them for each text (faster for large models; the
+    ///     checkpoint is not changed).
     /// - Throws: ``CharLSTMError`` of kind `checkpoint`, naming the file and what is wrong with it.
-    public init(loading path: String) throws(CharLSTMError) {
-        loaded = try CharLSTMError.converting(otherwise: .checkpoint) {
+    public init(loading path: String, precision: Precision = .fp32) throws(CharLSTMError) {
+        var loaded = try CharLSTMError.converting(otherwise: .checkpoint) {
             try SamplingModel(path: resolveCheckpointArgument(path))
         }
+        loaded.precision = precision.weights
+        self.loaded = loaded
         info = ModelInfo(file: loaded.path, checkpoint: loaded.checkpoint)
     }
 

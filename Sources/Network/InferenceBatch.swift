@@ -7,16 +7,18 @@ import Kernels
 /// Each layer multiplies the fused weights by all the streams' [x; h] rows at once (a k-row
 /// product instead of k matrix–vector ones), so the weights, which bound the speed of
 /// sampling, are read once per character for all of them; the decoder likewise. With one
-/// stream the products are `InferenceState`'s GEMVs, so its numbers are the same; with more,
+/// stream the products are `InferenceState`'s, so its numbers are the same. With more, in fp32
 /// they are `ck_gemm_packed_accumulate` over a copy of the weights packed once, at `init`
 /// (a general BLAS GEMM re-packs the whole weight matrix on every call: with 32 rows of an
 /// M-sized model, OpenBLAS spent more time copying the weights than multiplying them), and
-/// may round differently in the last bits. Nothing is allocated per step.
+/// may round differently from the one-row GEMV in the last bits; in bf16 and int8 they are the
+/// `WeightMatrix` products, where a row's numbers never depend on the other rows, so a row is
+/// bit for bit what it would be alone. Nothing is allocated per step.
 ///
-/// `threads` splits the products: with more than one row, each layer's product is cut into
-/// column ranges of whole packed panels, one per thread, each computed exactly as it would be
-/// alone (so the results do not depend on the thread count); with one row, it is BLAS's thread
-/// count for the GEMVs. A few dozen rows of an M-sized model are bound by arithmetic, not by
+/// `threads` splits the products: in fp32 with more than one row, each layer's product is cut
+/// into column ranges of whole packed panels, one per thread, each computed exactly as it would
+/// be alone (so the results do not depend on the thread count); with one row, it is BLAS's
+/// thread count for the GEMVs; in bf16 and int8, the `WorkerPool`'s for every product. A few dozen rows of an M-sized model are bound by arithmetic, not by
 /// reading the weights, so a second core can nearly halve their step.
 ///
 /// Streams are rows 0 ..< k, at most `capacity`; a caller keeps a stream in one row, gives a
@@ -25,7 +27,8 @@ import Kernels
 public final class InferenceBatch {
     public let weights: FusedWeights
     public let capacity: Int
-    /// Per layer, capacity × (I_l + H): each row's input x(t) then its hidden state h.
+    /// Per layer, capacity × `weights.strides[l]`: each row's input x(t) then its hidden state h
+    /// (then zero padding).
     private let stacked: [FloatBuffer]
     /// LSTM only, per layer, two capacity × H cell-state buffers used in turn, as in `InferenceState`.
     private let cells: [(FloatBuffer, FloatBuffer)]
@@ -36,8 +39,8 @@ public final class InferenceBatch {
     private let logits: FloatBuffer
     /// The cell kernels add a bias; the bias sums are already in the gates, so they add zeros.
     private let zeros: FloatBuffer
-    /// Per layer, the fused weights packed by `ck_pack` for the products of more than one row;
-    /// then the decoder's weight, transposed to H × V, likewise.
+    /// fp32 only (empty otherwise): per layer, the fused weights packed by `ck_pack` for the
+    /// products of more than one row; then the decoder's weight, transposed to H × V, likewise.
     private let packedLayers: [FloatBuffer]
     private let packedDecoder: FloatBuffer
     /// Columns per packed panel: ranges split between threads start at multiples of it.
@@ -52,7 +55,7 @@ public final class InferenceBatch {
         let c = weights.model.configuration, h = c.hiddenSize
         self.weights = weights
         self.capacity = capacity
-        stacked = weights.inputSizes.map { FloatBuffer(count: capacity * ($0 + h)) }
+        stacked = weights.strides.map { FloatBuffer(count: capacity * $0) }
         cells = c.cell == .lstm ? (0..<c.layers).map { _ in (FloatBuffer(count: capacity * h), FloatBuffer(count: capacity * h)) } : []
         gates = (0..<c.layers).map { _ in FloatBuffer(count: capacity * weights.width) }
         logits = FloatBuffer(count: capacity * c.vocabularySize)
@@ -63,8 +66,8 @@ public final class InferenceBatch {
             ck_pack(fused.pointer, width, 1, input + h, width, packed.pointer)
             return packed
         }
-        packedDecoder = FloatBuffer(count: ck_packed_count(h, v))
-        ck_pack(weights.model.parameters.pointer + weights.decoderWeight, 1, h, h, v, packedDecoder.pointer)
+        packedDecoder = FloatBuffer(count: weights.precision == .fp32 ? ck_packed_count(h, v) : 0)
+        if weights.precision == .fp32 { ck_pack(weights.model.parameters.pointer + weights.decoderWeight, 1, h, h, v, packedDecoder.pointer) }
     }
 
     private var configuration: ModelConfiguration { weights.model.configuration }
@@ -77,7 +80,7 @@ public final class InferenceBatch {
     /// Gives `row` a fresh state, as a new `InferenceState` has: zero hidden (and cell) state.
     public func resetRow(_ row: Int) {
         let h = configuration.hiddenSize
-        for (l, input) in weights.inputSizes.enumerated() { stacked[l].at(row * (input + h)).update(repeating: 0, count: input + h) }
+        for (l, stride) in weights.strides.enumerated() { stacked[l].at(row * stride).update(repeating: 0, count: stride) }
         for pair in cells {
             pair.0.at(row * h).update(repeating: 0, count: h)
             pair.1.at(row * h).update(repeating: 0, count: h)
@@ -88,8 +91,8 @@ public final class InferenceBatch {
     public func moveRow(_ source: Int, to target: Int) {
         guard source != target else { return }
         let h = configuration.hiddenSize, v = configuration.vocabularySize
-        for (l, input) in weights.inputSizes.enumerated() {
-            stacked[l].at(target * (input + h)).update(from: stacked[l].at(source * (input + h)), count: input + h)
+        for (l, stride) in weights.strides.enumerated() {
+            stacked[l].at(target * stride).update(from: stacked[l].at(source * stride), count: stride)
         }
         for pair in cells {
             pair.0.at(target * h).update(from: pair.0.at(source * h), count: h)
@@ -99,16 +102,22 @@ public final class InferenceBatch {
     }
 
     /// Feeds `tokens[r]` to row r for every r < `tokens.count`; afterwards `logits(of:)` scores
-    /// each of those rows' next character.
-    public func step(_ tokens: UnsafeBufferPointer<Int32>) {
+    /// each of those rows' next character. Pass `computeLogits: false` while priming with a
+    /// prompt to skip the decoder.
+    public func step(_ tokens: UnsafeBufferPointer<Int32>, computeLogits: Bool = true) {
         let k = tokens.count
         guard k > 0 else { return }
         precondition(k <= capacity)
         let c = configuration, p = weights.model.parameters.pointer, h = c.hiddenSize, width = weights.width
         cellFlip.toggle()
-        if k == 1 && BLAS.threads != threads { BLAS.threads = threads }
+        let packed = weights.precision == .fp32 && k > 1
+        if weights.precision != .fp32 {
+            WorkerPool.shared.parallelism = threads
+        } else if k == 1 && BLAS.threads != threads {
+            BLAS.threads = threads
+        }
         for l in 0..<c.layers {
-            let input = weights.inputSizes[l], stride = input + h, x = stacked[l].pointer, g = gates[l].pointer
+            let input = weights.inputSizes[l], stride = weights.strides[l], x = stacked[l].pointer, g = gates[l].pointer
             for r in 0..<k {
                 if l == 0, let table = weights.inputTable {
                     (g + r * width).update(from: table.pointer + Int(tokens[r]) * width, count: width)
@@ -119,10 +128,10 @@ public final class InferenceBatch {
                     (x + r * stride).update(from: p + weights.embeddingOffset + Int(tokens[r]) * c.embeddingSize, count: c.embeddingSize)
                 }
             }
-            if k == 1 {
-                BLAS.gemv(transpose: true, rows: stride, columns: width, weights.fused[l].pointer, lda: width, x, beta: 1, g)
+            if packed {
+                multiply(rows: k, columns: width, depth: input + h, x, lda: stride, packed: packedLayers[l], into: g)
             } else {
-                multiply(rows: k, columns: width, depth: stride, x, lda: stride, packed: packedLayers[l], into: g)
+                weights.multiplyLayer(l, rows: k, x, into: g)
             }
             for r in 0..<k {
                 let rowGates = g + r * width, hidden = x + r * stride + input
@@ -136,18 +145,19 @@ public final class InferenceBatch {
                     ck_rnn_forward(rowGates, zeros.pointer, h, hidden)
                 }
                 if l + 1 < c.layers {
-                    let nextStride = weights.inputSizes[l + 1] + h
+                    let nextStride = weights.strides[l + 1]
                     (stacked[l + 1].pointer + r * nextStride).update(from: hidden, count: h)
                 }
             }
         }
-        let last = c.layers - 1, stride = weights.inputSizes[last] + h, v = c.vocabularySize
+        guard computeLogits else { return }
+        let last = c.layers - 1, stride = weights.strides[last], v = c.vocabularySize
         let top = stacked[last].pointer + weights.inputSizes[last]
-        for r in 0..<k { logits.at(r * v).update(from: p + weights.decoderBias, count: v) }
-        if k == 1 {
-            BLAS.gemv(rows: v, columns: h, p + weights.decoderWeight, lda: h, top, beta: 1, logits.pointer)
-        } else {
+        if packed {
+            for r in 0..<k { logits.at(r * v).update(from: p + weights.decoderBias, count: v) }
             multiply(rows: k, columns: v, depth: h, top, lda: stride, packed: packedDecoder, into: logits.pointer)
+        } else {
+            weights.decode(rows: k, top, ldTop: stride, into: logits.pointer)
         }
     }
 

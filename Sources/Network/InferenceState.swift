@@ -17,14 +17,16 @@ import Kernels
 ///
 /// The fused weights are a copy made at `init`: a state computes with the parameters as they
 /// were then (make a new state after changing them). The copy may live in borrowed memory
-/// (`workspace`), for a state that lives only while its lender's memory is idle.
+/// (`workspace`), for a state that lives only while its lender's memory is idle. At a reduced
+/// `WeightPrecision` the products read bf16 or int8 weights (see `FusedWeights`) on the
+/// spinning `WorkerPool`; everything else stays fp32.
 public final class InferenceState {
     public let model: CharModel
-    /// Per layer, shape (I_l + H): the layer's input x(t) followed by its hidden state h, the
-    /// vector the fused weights multiply. Layer l's h lives at offset I_l.
+    /// The fused weights this state multiplies.
+    public let weights: FusedWeights
+    /// Per layer, shape `weights.strides[l]`: the layer's input x(t) followed by its hidden
+    /// state h (and zero padding), the vector the fused weights multiply. Layer l's h lives at offset I_l.
     private let stacked: [FloatBuffer]
-    /// Per layer, shape (I_l + H) × W: row k holds every fused gate's weight on element k of `stacked`.
-    private let fusedWeights: [FloatBuffer]
     /// Per layer: the biases of each fused gate, W.
     private let biasSums: [FloatBuffer]
     /// V × W: layer 0's input product plus biases for every character v, when the vocabulary is
@@ -45,31 +47,30 @@ public final class InferenceState {
     /// The cell kernels add a bias; here the bias sums are already in `gates`, so they add zeros.
     private let zeros: FloatBuffer
     private let inputSizes: [Int]
-    private let embeddingOffset: Int, decoderWeight: Int, decoderBias: Int
+    private let embeddingOffset: Int
 
-    /// A fresh state (zero hidden and cell states) of `model`. With `workspace`, the fused
-    /// weights and the input table are carved out of that memory when they fit in it (see
-    /// `ScratchArena`), so the state is usable only while the workspace is not otherwise used.
-    public convenience init(model: CharModel, workspace: FloatBuffer? = nil) {
-        self.init(weights: FusedWeights(model: model, workspace: workspace))
+    /// A fresh state (zero hidden and cell states) of `model`, its weights at `precision`.
+    /// With `workspace` (fp32 only), the fused weights and the input table are carved out of
+    /// that memory when they fit in it (see `ScratchArena`), so the state is usable only while
+    /// the workspace is not otherwise used.
+    public convenience init(model: CharModel, precision: WeightPrecision = .fp32, workspace: FloatBuffer? = nil) {
+        self.init(weights: FusedWeights(model: model, precision: precision, workspace: workspace))
     }
 
     /// A state over weights already fused: states made from one `FusedWeights` share them.
     public init(weights: FusedWeights) {
         let c = weights.model.configuration, h = c.hiddenSize, width = weights.width
         model = weights.model
+        self.weights = weights
         inputSizes = weights.inputSizes
-        fusedWeights = weights.fused
         biasSums = weights.biasSums
         inputTable = weights.inputTable
-        stacked = inputSizes.map { FloatBuffer(count: $0 + h) }
+        stacked = weights.strides.map { FloatBuffer(count: $0) }
         cells = c.cell == .lstm ? (0..<c.layers).map { _ in (FloatBuffer(count: h), FloatBuffer(count: h)) } : []
         gates = (0..<c.layers).map { _ in FloatBuffer(count: width) }
         logits = FloatBuffer(count: c.vocabularySize)
         zeros = FloatBuffer(count: width)
         embeddingOffset = weights.embeddingOffset
-        decoderWeight = weights.decoderWeight
-        decoderBias = weights.decoderBias
     }
 
     /// The state a snapshot holds: every layer's h (and the LSTM's c), then the logits.
@@ -147,7 +148,7 @@ public final class InferenceState {
             } else {
                 g.update(from: biasSums[l].pointer, count: width)
             }
-            BLAS.gemv(transpose: true, rows: input + h, columns: width, fusedWeights[l].pointer, lda: width, x, beta: 1, g)
+            weights.multiplyLayer(l, rows: 1, x, into: g)
             switch c.cell {
             case .lstm:
                 let (previousCell, cell) = cellFlip ? (cells[l].0, cells[l].1) : (cells[l].1, cells[l].0)
@@ -160,9 +161,8 @@ public final class InferenceState {
             if l + 1 < c.layers { stacked[l + 1].pointer.update(from: hidden, count: h) }
         }
         guard computeLogits else { return }
-        let top = stacked[c.layers - 1].pointer + inputSizes[c.layers - 1]
-        logits.pointer.update(from: p + decoderBias, count: c.vocabularySize)
-        BLAS.gemv(rows: c.vocabularySize, columns: h, p + decoderWeight, lda: h, top, beta: 1, logits.pointer)
+        let last = c.layers - 1
+        weights.decode(rows: 1, stacked[last].pointer + inputSizes[last], ldTop: weights.strides[last], into: logits.pointer)
     }
 
     /// The quantities `quantity(_:layer:)` can show for this model's cell.

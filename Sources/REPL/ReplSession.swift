@@ -29,7 +29,8 @@ public final class ReplSession {
     /// The model and the settings, shown at the start, on as few lines as fit a terminal
     /// `width` columns wide (each line at most that wide, so none wraps).
     public func banner(width: Int) -> String {
-        fittedLines(["charlstm repl", model.path, model.summary] + state.summaryParts + [":help for commands"], width: width)
+        fittedLines(["charlstm repl", model.path, model.summary, model.precisionSummary] + state.summaryParts + [":help for commands"],
+                    width: width)
             .joined(separator: "\n")
     }
 
@@ -146,13 +147,14 @@ public final class ReplSession {
     private func load(_ argument: String) {
         do {
             let path = try resolveCheckpointArgument((argument as NSString).expandingTildeInPath)
-            let loaded = try SamplingModel(path: path)
+            var loaded = try SamplingModel(path: path)
+            loaded.precision = model.precision
             model = loaded
             generator = loaded.generator(settings: state.settings, seed: state.seed)
             generator.stops = state.stops
             lastOutput.removeAll()
             lastChoices.removeAll()
-            say("loaded \(path): \(loaded.summary)")
+            say("loaded \(path): \(loaded.summary), \(loaded.precisionSummary)")
         } catch {
             complain("\(error); still using \(model.path)")
         }
@@ -172,7 +174,8 @@ public final class ReplSession {
         let m = model.checkpoint.model.configuration
         var lines = ["checkpoint  \(model.path)",
                      "model       \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), \(model.checkpoint.model.parameterCount) parameters",
-                     "vocabulary  \(m.vocabularySize) characters"]
+                     "vocabulary  \(m.vocabularySize) characters",
+                     "weights     \(model.precision.rawValue), \(SamplingModel.formatBytes(model.weightBytesPerCharacter)) read per character"]
         if let p = model.checkpoint.position {
             let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char)", $0, $0 / log(2)) } ?? "none"
             lines.append("trained     step \(p.step), epoch \(p.epochNumber); best val \(best)")

@@ -15,56 +15,62 @@ import Tokenization
 public final class TextGenerator {
     public let model: CharModel
     public let vocabulary: Vocabulary
-    /// The seed the random stream started from (after `init` or the last `reseed`).
-    public private(set) var seed: UInt64
     let state: InferenceState
-    private var sampler: Sampler
-    private var random: SeededGenerator
+    /// The sampler, its random stream, the tail and the log-probability.
+    let drawer: CharacterDrawer
     /// False on a fresh state, when there are no logits to draw from yet.
     private var hasPrediction = false
-    /// The last characters read and written: as many as the longest stop string, and at least
-    /// 64 so that `recentText` can show a line of context.
-    let tail = TextTail(capacity: 64)
-    /// Strings that end `continueText` right after they appear.
-    public var stops = StopStrings() {
-        didSet { tail.reserve(stops.longest) }
-    }
-    /// Whether `next` sums `logProbability` (it costs a pass over the logits per character).
-    public var measuresLogProbability = false
-    /// With `measuresLogProbability`: the model's own log-probability (nats, temperature 1) of
-    /// the characters drawn since the last `reset` or `feed`, given everything read before them.
-    public private(set) var logProbability = 0.0
 
-    /// A generator of `model`'s text; `workspace`, when given, is memory idle for as long as the
-    /// generator is used, which holds its copy of the weights (see `InferenceState.init`).
+    /// A generator of `model`'s text, its weights at `precision`; `workspace`, when given
+    /// (fp32 only), is memory idle for as long as the generator is used, which holds its copy
+    /// of the weights (see `InferenceState.init`).
     public init(model: CharModel, vocabulary: Vocabulary, settings: SamplingSettings, seed: UInt64,
-                workspace: FloatBuffer? = nil) {
+                precision: WeightPrecision = .fp32, workspace: FloatBuffer? = nil) {
         precondition(model.configuration.vocabularySize == vocabulary.count)
         self.model = model
         self.vocabulary = vocabulary
-        self.seed = seed
-        state = InferenceState(model: model, workspace: workspace)
-        sampler = Sampler(settings: settings, vocabularySize: vocabulary.count)
-        random = SeededGenerator(seed: seed)
+        state = InferenceState(model: model, precision: precision, workspace: workspace)
+        drawer = CharacterDrawer(vocabulary: vocabulary, settings: settings, seed: seed)
     }
+
+    /// The precision of the weights the generator multiplies.
+    public var precision: WeightPrecision { state.weights.precision }
+
+    /// The seed the random stream started from (after `init` or the last `reseed`).
+    public var seed: UInt64 { drawer.seed }
 
     public var settings: SamplingSettings {
-        get { sampler.settings }
-        set { sampler.settings = newValue }
+        get { drawer.settings }
+        set { drawer.settings = newValue }
     }
 
-    /// Restarts the random stream (the model's state is kept).
-    public func reseed(_ seed: UInt64) {
-        self.seed = seed
-        random = SeededGenerator(seed: seed)
+    /// Strings that end `continueText` right after they appear.
+    public var stops: StopStrings {
+        get { drawer.stops }
+        set { drawer.stops = newValue }
     }
+
+    /// Whether `next` sums `logProbability` (it costs a pass over the logits per character).
+    public var measuresLogProbability: Bool {
+        get { drawer.measuresLogProbability }
+        set { drawer.measuresLogProbability = newValue }
+    }
+
+    /// With `measuresLogProbability`: the model's own log-probability (nats, temperature 1) of
+    /// the characters drawn since the last `reset` or `feed`, given everything read before them.
+    public var logProbability: Double { drawer.logProbability }
+
+    /// The last characters read and written (see `CharacterDrawer.tail`).
+    var tail: TextTail { drawer.tail }
+
+    /// Restarts the random stream (the model's state is kept).
+    public func reseed(_ seed: UInt64) { drawer.reseed(seed) }
 
     /// Forgets all text read so far: a fresh state, as before any prompt.
     public func reset() {
         state.reset()
         hasPrediction = false
-        tail.clear()
-        logProbability = 0
+        drawer.clear()
     }
 
     /// Reads `tokens` into the state (priming it with a prompt); only the last one runs the decoder.
@@ -73,8 +79,7 @@ public final class TextGenerator {
         for token in tokens.dropLast() { state.step(token, computeLogits: false) }
         state.step(last)
         hasPrediction = true
-        logProbability = 0
-        for token in tokens.suffix(tail.capacity) { tail.append(vocabulary.scalars[Int(token)]) }
+        drawer.read(tokens)
     }
 
     /// Draws the next character and reads it into the state.
@@ -84,11 +89,7 @@ public final class TextGenerator {
     /// drawn from a flat distribution.
     public func next() -> Int32 {
         preparePrediction()
-        let token = sampler.draw(state.logits.pointer, using: &random)
-        if measuresLogProbability {
-            logProbability += LogProbability.of(token, logits: state.logits.pointer, count: vocabulary.count)
-        }
-        tail.append(vocabulary.scalars[Int(token)])
+        let token = drawer.draw(from: state.logits.pointer)
         state.step(token)
         return token
     }
@@ -112,7 +113,7 @@ public final class TextGenerator {
     }
 
     /// Whether the text read and written so far ends with one of `stops`.
-    public var endsWithStop: Bool { stops.matchEnd(of: tail) }
+    public var endsWithStop: Bool { drawer.endsWithStop }
 
     /// The `count` most likely next characters under the model's own distribution (temperature
     /// 1, no top-k or top-p), most likely first (ties in vocabulary order), with their probabilities.
@@ -124,15 +125,24 @@ public final class TextGenerator {
     }
 
     /// The last characters read and written, up to `maximum` of them, oldest first.
-    public func recentText(_ maximum: Int) -> String { tail.suffix(maximum) }
+    public func recentText(_ maximum: Int) -> String { drawer.recentText(maximum) }
 
     /// The prompt as tokens. Characters the model does not know are an error naming them, or,
     /// with `skippingUnknown`, left out and returned in `skipped` with their counts.
     public func tokens(for prompt: String, skippingUnknown: Bool) throws
         -> (tokens: [Int32], skipped: [Unicode.Scalar: Int]) {
-        let unknown = vocabulary.unknownCharacters(in: prompt.unicodeScalars)
-        guard !unknown.isEmpty else { return (try vocabulary.encode(prompt.unicodeScalars), [:]) }
+        try vocabulary.promptTokens(for: prompt, skippingUnknown: skippingUnknown)
+    }
+}
+
+extension Vocabulary {
+    /// The prompt as tokens. Characters the vocabulary lacks are an error naming them, or,
+    /// with `skippingUnknown`, left out and returned in `skipped` with their counts.
+    public func promptTokens(for prompt: String, skippingUnknown: Bool) throws
+        -> (tokens: [Int32], skipped: [Unicode.Scalar: Int]) {
+        let unknown = unknownCharacters(in: prompt.unicodeScalars)
+        guard !unknown.isEmpty else { return (try encode(prompt.unicodeScalars), [:]) }
         guard skippingUnknown else { throw VocabularyError.unknownCharacters(unknown) }
-        return (prompt.unicodeScalars.compactMap { vocabulary.index(of: $0) }, unknown)
+        return (prompt.unicodeScalars.compactMap { index(of: $0) }, unknown)
     }
 }

@@ -14,7 +14,10 @@ struct EvalCommand: ParsableCommand {
         read through the token cache, as train reads its corpus, so it need not fit in memory. \
         --dynamic also reports the loss under dynamic evaluation (Krause et al., 2018): each \
         window is scored, then the weights (a copy; the checkpoint is not changed) take one \
-        gradient step on it, so the model adapts to the text as it reads it.
+        gradient step on it, so the model adapts to the text as it reads it. --precision bf16 \
+        or int8 scores with the weights generate and repl multiply at that precision, one \
+        character at a time as they write, so the loss it costs can be measured (compare \
+        with fp32 at --streams 1 on held-out text).
         """)
 
     @Argument(help: "A checkpoint file or a run folder (its best checkpoint).") var checkpoint: String
@@ -24,6 +27,7 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also report the loss under dynamic evaluation, beside the static one.") var dynamic = false
     @Option(name: .customLong("dynamic-lr"), help: "With --dynamic: the Adam learning rate of each window's step (default 0.0002).")
     var dynamicLR: Float?
+    @OptionGroup var precision: PrecisionOption
     @OptionGroup var reading: CorpusOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -33,6 +37,9 @@ struct EvalCommand: ParsableCommand {
         if window < 1 || window > 100_000 { throw ValidationError("--window must be between 1 and 100000 (got \(window))") }
         if let dynamicLR, !(dynamicLR.isFinite && dynamicLR > 0) { throw ValidationError("--dynamic-lr must be a positive number (got \(dynamicLR))") }
         if dynamicLR != nil && !dynamic { throw ValidationError("--dynamic-lr only applies with --dynamic") }
+        if dynamic && precision.precision != .fp32 {
+            throw ValidationError("--dynamic adapts fp32 weights: leave out --precision \(precision.name) or --dynamic")
+        }
     }
 
     func run() throws {
@@ -40,10 +47,11 @@ struct EvalCommand: ParsableCommand {
         // Notes ("token cache: encoded …", "… reusing …") go to stderr, as train's do: stdout keeps the result.
         let rate = dynamicLR ?? TextModel.defaultAdaptationRate
         let score = try model.score(reading.corpus(files), streams: streams, window: window,
-                                    adaptingAt: dynamic ? rate : nil, notes: Terminal.note)
+                                    adaptingAt: dynamic ? rate : nil, precision: Precision(rawValue: precision.name) ?? .fp32,
+                                    notes: Terminal.note)
         let path = model.info.file
         if json {
-            var object: [String: Any] = ["checkpoint": path, "files": files, "characters": score.characters,
+            var object: [String: Any] = ["checkpoint": path, "files": files, "characters": score.characters, "precision": precision.name,
                                          "nats_per_char": score.natsPerCharacter, "bits_per_char": score.bitsPerCharacter]
             if let dynamicLoss = score.dynamicNatsPerCharacter {
                 object["dynamic"] = ["nats_per_char": dynamicLoss, "bits_per_char": dynamicLoss / log(2), "learning_rate": Double(rate),
@@ -51,8 +59,8 @@ struct EvalCommand: ParsableCommand {
             }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print(String(format: "%.6f nats/char  %.6f bits/char  over %d characters  (%@)", score.natsPerCharacter,
-                         score.bitsPerCharacter, score.characters, path))
+            print(String(format: "%.6f nats/char  %.6f bits/char  over %d characters  (%@, %@ weights)", score.natsPerCharacter,
+                         score.bitsPerCharacter, score.characters, path, precision.name))
             if let dynamicLoss = score.dynamicNatsPerCharacter {
                 print(String(format: "%.6f nats/char  %.6f bits/char  dynamic evaluation (Adam lr %g, a step every %d characters per stream): %+.4f nats/char",
                              dynamicLoss, dynamicLoss / log(2), rate, window, dynamicLoss - score.natsPerCharacter))

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Checkpoints
 import Foundation
+import Kernels
+import RecurrentNetwork
+import Sampling
 import Tokenization
 
 struct InfoCommand: ParsableCommand {
@@ -25,6 +28,9 @@ struct InfoCommand: ParsableCommand {
                 "dropout_mask": m.effectiveDropoutMask.rawValue, "embedding_dropout": m.embeddingDropout, "weight_drop": m.weightDrop,
                 "vocabulary_size": m.vocabularySize, "vocabulary": vocabulary,
                 "parameters": loaded.model.parameterCount,
+                "weight_bytes_per_character": Dictionary(uniqueKeysWithValues: WeightPrecision.allCases.map {
+                    ($0.rawValue, FusedWeights.bytesPerStep(m, precision: $0))
+                }),
             ]
             if let p = loaded.position {
                 object["step"] = p.step
@@ -49,6 +55,9 @@ struct InfoCommand: ParsableCommand {
             "version       written by \(loaded.writtenBy.map { "charlstm " + $0 } ?? "an unrecorded version (before 0.14.0, or another writer)"), read by charlstm \(ToolVersion.current)",
             "model         \(m.layers)×\(m.hiddenSize) \(m.cell.displayName), embedding \(m.embeddingSize), \(m.regularisationSummary), \(loaded.model.parameterCount) parameters",
             "vocabulary    \(m.vocabularySize) characters: \(printable(loaded.vocabulary))",
+            "sampling      weights read per character: " + WeightPrecision.allCases.map {
+                "\($0.rawValue) \(SamplingModel.formatBytes(FusedWeights.bytesPerStep(m, precision: $0)))" + ($0 == .fp32 ? " (default)" : "")
+            }.joined(separator: ", ") + " (--precision on generate, repl and eval)",
         ]
         if let p = loaded.position {
             let best = p.bestValidationLoss.map { String(format: "%.4f nats/char (%.4f bits/char) at step %d", $0, $0 / log(2), p.bestStep ?? 0) } ?? "none yet"

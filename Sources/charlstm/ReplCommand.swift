@@ -16,7 +16,8 @@ struct ReplCommand: ParsableCommand {
         not a terminal, lines are read without a prompt and each answer ends with a newline. \
         --prompt, when given, is handled as the first line; --prompt-file is read as text (never \
         as a command) and continued. --stop strings end each answer right after they appear \
-        (:stop changes them).
+        (:stop changes them). --precision bf16|int8 writes with weights of half or a quarter \
+        the bytes (the banner and :info say which are in use; :load keeps the precision).
         """)
 
     @OptionGroup var sampling: SamplingOptions

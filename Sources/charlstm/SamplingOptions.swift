@@ -28,6 +28,7 @@ struct SamplingOptions: ParsableArguments {
     var stop: [String] = []
     @Option(help: "Adapt a copy of the model to this UTF-8 text first (one pass of dynamic evaluation's gradient steps over it), then write in its style; the checkpoint is not changed.")
     var adapt: String?
+    @OptionGroup var precision: PrecisionOption
 
     /// Where `charlstm` looks for a model when no run exists under checkpoints/ and none is named.
     static let bundledModelPath = "checkpoints/bundled/best.safetensors"
@@ -56,14 +57,15 @@ struct SamplingOptions: ParsableArguments {
         return found
     }
 
-    /// Loads the model and sets it up to sample with these options.
-    func makeGenerator(path: String) throws -> TextGenerator {
-        try samplingModel(path: path).generator(settings: settings, seed: seed ?? Self.freshSeed())
+    /// The checkpoint's model at `--precision`, adapted to the text of `--adapt` when given
+    /// (saying on stderr how much better it then predicts that text).
+    func samplingModel(path: String) throws -> SamplingModel {
+        var model = try adaptedModel(path: path)
+        model.precision = precision.precision
+        return model
     }
 
-    /// The checkpoint's model, adapted to the text of `--adapt` when given (saying on stderr how
-    /// much better it then predicts that text).
-    func samplingModel(path: String) throws -> SamplingModel {
+    private func adaptedModel(path: String) throws -> SamplingModel {
         let loaded = try SamplingModel(path: path)
         guard let adapt else { return loaded }
         let text = try readText(adapt, option: "--adapt")
@@ -123,9 +125,9 @@ struct SamplingOptions: ParsableArguments {
 
     /// The prompt as tokens; unknown characters are an error naming them, or with
     /// `skippingUnknown` dropped with a warning on stderr.
-    func promptTokens(_ prompt: String, for generator: TextGenerator, skippingUnknown: Bool) throws -> [Int32] {
+    func promptTokens(_ prompt: String, for vocabulary: Vocabulary, skippingUnknown: Bool) throws -> [Int32] {
         do {
-            let (tokens, skipped) = try generator.tokens(for: prompt, skippingUnknown: skippingUnknown)
+            let (tokens, skipped) = try vocabulary.promptTokens(for: prompt, skippingUnknown: skippingUnknown)
             if !skipped.isEmpty {
                 Terminal.note("charlstm: warning: left out prompt characters the model does not know: " + describeCharacterCounts(skipped))
             }

@@ -33,7 +33,7 @@ final class ReplBannerTests: SampledModelTestCase {
             // A path wider than the terminal is cut across lines, never shortened.
             XCTAssertTrue(lines.joined().contains(file), "at \(columns) columns, the path is missing: \(lines)")
             for expected in ["charlstm repl", "1×32 LSTM", "temperature 0.8", "top-k 5", "top-p off", "length 400",
-                             "seed 1234567890123456789", "stop at \"\\n\\n\"", ":help for commands"] {
+                             "seed 1234567890123456789", "stop at \"\\n\\n\"", ":help for commands", "fp32 weights"] {
                 XCTAssertTrue(joined.contains(expected), "at \(columns) columns, \(expected) is missing: \(lines)")
             }
             XCTAssertGreaterThan(lines.count, 1, "this banner is wider than \(columns) columns on one line")

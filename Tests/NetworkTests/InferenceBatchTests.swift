@@ -5,12 +5,19 @@ import Kernels
 final class InferenceBatchTests: XCTestCase {
     /// Every row of a batch steps as its own `InferenceState` does, while rows join (fresh),
     /// leave (the last row moving into the gap) and the batch runs one row or several, for every
-    /// cell, with and without layer 0's input table.
+    /// cell, with and without layer 0's input table, at every precision: to rounding in fp32
+    /// (BLAS's GEMM against its GEMV), and bit for bit in bf16 and int8, where a row's products
+    /// do not depend on the other rows or on the threads (run here on one and on two).
     func testInferenceBatch_eachRowStepsAsItsOwnStateWhileRowsJoinAndLeave() {
-        let cases = CellKind.allCases.flatMap { cell in [(9, 6), (30, 4)].map { (cell, $0.0, $0.1) } }
-        for (cell, vocabulary, embedding) in cases {
+        let pool = WorkerPool.shared, threads = pool.parallelism
+        defer { pool.parallelism = threads }
+        let cases = CellKind.allCases.flatMap { cell in
+            [(9, 6), (30, 4)].flatMap { sizes in WeightPrecision.allCases.map { (cell, sizes.0, sizes.1, $0) } }
+        }
+        for (index, (cell, vocabulary, embedding, precision)) in cases.enumerated() {
+            pool.parallelism = 1 + index % 2
             let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 20, layers: 2, cell: cell)
-            let weights = FusedWeights(model: CharModel(configuration: config, seed: 31))
+            let weights = FusedWeights(model: CharModel(configuration: config, seed: 31), precision: precision)
             let batch = InferenceBatch(weights: weights, capacity: 4)
             var solo: [InferenceState] = []
             var data = SeededGenerator(seed: 32)
@@ -33,7 +40,8 @@ final class InferenceBatchTests: XCTestCase {
                 for (row, state) in solo.enumerated() {
                     state.step(tokens[row])
                     for j in 0..<vocabulary {
-                        XCTAssertEqual(batch.logits(of: row)[j], state.logits[j], accuracy: 1e-5, "\(cell) V \(vocabulary), step \(step), row \(row)")
+                        XCTAssertEqual(batch.logits(of: row)[j], state.logits[j], accuracy: precision == .fp32 ? 1e-5 : 0,
+                                       "\(cell) V \(vocabulary) \(precision), step \(step), row \(row)")
                     }
                 }
             }
@@ -58,6 +66,33 @@ final class InferenceBatchTests: XCTestCase {
                 XCTAssertEqual(Array(UnsafeBufferPointer(start: one.logits(of: row), count: 70)),
                                Array(UnsafeBufferPointer(start: three.logits(of: row), count: 70)), "\(rows) rows, row \(row)")
             }
+        }
+    }
+
+    /// bf16 and int8 weights change the logits of a model only a little: over a run of steps
+    /// (the state carrying the errors along), every logit stays within 0.02 (bf16) and 0.05
+    /// (int8) of fp32's, for logits of order 1, for every cell, with and without the input table.
+    func testInferenceState_reducedPrecisionLogitsStayCloseToFP32() {
+        let cases = CellKind.allCases.flatMap { cell in [(9, 6), (30, 4)].map { (cell, $0.0, $0.1) } }
+        for (cell, vocabulary, embedding) in cases {
+            let config = ModelConfiguration(vocabularySize: vocabulary, embeddingSize: embedding, hiddenSize: 64, layers: 2, cell: cell)
+            let model = CharModel(configuration: config, seed: 41)
+            let exact = InferenceState(model: model)
+            let reduced = [(WeightPrecision.bf16, Float(0.02)), (.int8, 0.05)].map { (InferenceState(model: model, precision: $0.0), $0.1) }
+            var data = SeededGenerator(seed: 42)
+            var largest: Float = 0
+            for step in 0..<40 {
+                let token = Int32(data.next() % UInt64(vocabulary))
+                exact.step(token)
+                for (state, bound) in reduced {
+                    state.step(token)
+                    for j in 0..<vocabulary {
+                        largest = max(largest, abs(exact.logits[j]))
+                        XCTAssertEqual(state.logits[j], exact.logits[j], accuracy: bound, "\(cell) V \(vocabulary) \(state.weights.precision), step \(step)")
+                    }
+                }
+            }
+            XCTAssertGreaterThan(largest, 0.1, "the logits are too small for the test to tell anything")
         }
     }
 }
