@@ -11,7 +11,9 @@ runs, in that one session:
      characters per second of each (over all its rounds), the ratio, the time to first
      character (request sent -> first text chunk) at p50 and p99, the characters per event
      (above 1 when the server coalesced characters for a client that fell behind), and the CPU
-     the server and the clients used, in cores;
+     the server and the clients used, in cores (and the server's per character written: on a
+     machine shared with other work, the wall-clock ratio moves with how much of the cores the
+     server gets, the CPU per character much less);
   2. with --soak S: 64 clients for S seconds, counting failed requests (anything but a 200
      stream ending in [DONE]) and sampling the server's RSS every second (first, last, max).
 The clients are one Python process: asyncio tasks on raw sockets (HTTP/1.1, chunked transfer
@@ -141,8 +143,12 @@ class Phase:
         characters, events = sum(o.characters for o in self.outcomes), sum(o.events for o in self.outcomes)
         return (f"{self.rate:8.0f} chars/s aggregate over {len(self.outcomes)} requests ({failed} failed); "
                 f"first character p50 {percentile(firsts, 50) * 1000:.1f} ms, p99 {percentile(firsts, 99) * 1000:.1f} ms; "
-                f"{characters / max(events, 1):.2f} chars/event; CPU: server {self.server_cpu / self.seconds:.2f} cores, "
-                f"clients {self.client_cpu / self.seconds:.2f}")
+                f"{characters / max(events, 1):.2f} chars/event; CPU: server {self.server_cpu / self.seconds:.2f} cores "
+                f"({self.server_cpu_per_character * 1e6:.0f} us per character), clients {self.client_cpu / self.seconds:.2f}")
+
+    @property
+    def server_cpu_per_character(self):
+        return self.server_cpu / max(sum(o.characters for o in self.outcomes), 1)
 
 
 def percentile(values, p):
@@ -181,7 +187,9 @@ def main():
                     phase.run(port, server.pid, clients, args.seconds, args.length)
             for clients, phase in phases.items():
                 print(f"{clients:3d} streaming client(s): {phase.summary()}")
-            print(f"32 clients / 1 client: {phases[32].rate / phases[1].rate:.2f}x aggregate characters per second")
+            print(f"32 clients / 1 client: {phases[32].rate / phases[1].rate:.2f}x aggregate characters per second; "
+                  f"{phases[1].server_cpu_per_character / phases[32].server_cpu_per_character:.2f}x fewer server CPU "
+                  f"seconds per character")
             if args.soak:
                 samples, stop = [], threading.Event()
 

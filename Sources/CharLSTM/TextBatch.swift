@@ -39,18 +39,19 @@ public final class TextBatch {
     private var texts: [BatchedText] = []
     private var tokens: [Int32]
     private var nextID = 0
-    /// Per size class of the batch (1, 2–3, 4–7, … texts), the tuner that picks the thread
-    /// count of its steps as they go: a large model's products may run faster on every core,
-    /// or slower when another process holds one, and which holds differs with the rows (one
-    /// row is bound by reading the weights, dozens by arithmetic), so each class measures for
-    /// itself. Empty for a small model or a one-core machine, whose steps run on one thread.
+    /// Per size class of the batch (2–3, 4–7, 8–15, … texts; index 0, one text, is unused:
+    /// one row runs on one thread), the tuner that picks the thread count of its steps as they
+    /// go: a large model's products may run faster on every core, or slower when another
+    /// process holds one, and which holds differs with the rows (a few are bound by reading the
+    /// weights, dozens by arithmetic), so each class measures for itself. Empty for a small
+    /// model or a one-core machine, whose steps run on one thread.
     private var tuners: [ThreadTuner]
 
     /// An empty batch over `model` that holds up to `capacity` texts (at least 1).
     ///
-    /// A small model's products run on one thread; a large model's on the thread count that a
-    /// `ThreadTuner` finds fastest as the steps go (the texts do not depend on it). The weights
-    /// are the model's ``TextModel/precision``.
+    /// One text's steps, and a small model's, run on one thread; a large model's other
+    /// steps on the thread count that a `ThreadTuner` finds fastest as they go (the texts do not
+    /// depend on it). The weights are the model's ``TextModel/precision``.
     public init(model: TextModel, capacity: Int = 64) {
         self.model = model
         self.capacity = max(capacity, 1)
@@ -125,12 +126,11 @@ public final class TextBatch {
         guard k > 0 else { return pieces }
         for row in 0..<k { tokens[row] = texts[row].nextInput() }
         let sizeClass = Self.sizeClass(k)
-        if tuners.indices.contains(sizeClass) {
-            states.threads = tuners[sizeClass].current
-            tuners[sizeClass].stepStarting()
-        }
+        let tuned = sizeClass > 0 && tuners.indices.contains(sizeClass)
+        states.threads = tuned ? tuners[sizeClass].current : 1
+        if tuned { tuners[sizeClass].stepStarting() }
         tokens.withUnsafeBufferPointer { states.step(UnsafeBufferPointer(rebasing: $0[0..<k])) }
-        if tuners.indices.contains(sizeClass) { tuners[sizeClass].stepFinished() }
+        if tuned { tuners[sizeClass].stepFinished() }
         for row in 0..<k {
             let text = texts[row]
             let written = text.isReadingPrompt ? "" : text.draw(from: states.logits(of: row))

@@ -17,9 +17,12 @@ import Kernels
 ///
 /// `threads` splits the products: in fp32 with more than one row, each layer's product is cut
 /// into column ranges of whole packed panels, one per thread, each computed exactly as it would
-/// be alone (so the results do not depend on the thread count); with one row, it is BLAS's
-/// thread count for the GEMVs; in bf16 and int8, the `WorkerPool`'s for every product. A few dozen rows of an M-sized model are bound by arithmetic, not by
-/// reading the weights, so a second core can nearly halve their step.
+/// be alone, so the results do not depend on the thread count; in bf16 and int8, the
+/// `WorkerPool`'s for every product. A few dozen rows of an M-sized model are bound by
+/// arithmetic, not by reading the weights, so a second core can nearly halve their step. One
+/// fp32 row's GEMVs stay on one BLAS thread: OpenBLAS's threaded GEMV rounds differently (seen
+/// in the last bits of the logits with two threads), and one row is the batch that must match
+/// `InferenceState`.
 ///
 /// Streams are rows 0 ..< k, at most `capacity`; a caller keeps a stream in one row, gives a
 /// joining stream a row with `resetRow`, and fills a leaving stream's row with the last
@@ -111,11 +114,7 @@ public final class InferenceBatch {
         let c = configuration, p = weights.model.parameters.pointer, h = c.hiddenSize, width = weights.width
         cellFlip.toggle()
         let packed = weights.precision == .fp32 && k > 1
-        if weights.precision != .fp32 {
-            WorkerPool.shared.parallelism = threads
-        } else if k == 1 && BLAS.threads != threads {
-            BLAS.threads = threads
-        }
+        if weights.precision != .fp32 { WorkerPool.shared.parallelism = threads }
         for l in 0..<c.layers {
             let input = weights.inputSizes[l], stride = weights.strides[l], x = stacked[l].pointer, g = gates[l].pointer
             for r in 0..<k {
@@ -165,7 +164,8 @@ public final class InferenceBatch {
     /// columns across `threads`.
     private func multiply(rows: Int, columns: Int, depth: Int, _ a: UnsafePointer<Float>, lda: Int, packed: FloatBuffer,
                           into c: UnsafeMutablePointer<Float>) {
-        let panels = (columns + panelWidth - 1) / panelWidth, pieces = min(threads, panels)
+        // A piece of fewer than 8 panels (the decoder's, say) is not worth waking a thread for.
+        let panels = (columns + panelWidth - 1) / panelWidth, pieces = min(threads, panels / 8)
         guard pieces > 1 else {
             ck_gemm_packed_accumulate(rows, columns, depth, a, lda, packed.pointer, c, columns)
             return
