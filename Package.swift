@@ -109,6 +109,8 @@ if ProcessInfo.processInfo.environment["CHARLSTM_FUZZ"] != nil {
                           path: "Fuzz/TokenCacheReader"),
         .executableTarget(name: "fuzz-repl-command-parser", dependencies: ["FuzzDriver", "REPL", "Sampling"],
                           path: "Fuzz/ReplCommandParser"),
+        .executableTarget(name: "fuzz-completion-request", dependencies: ["FuzzDriver", "Serving", "CharLSTM"],
+                          path: "Fuzz/CompletionRequest"),
     ]
     let commandLine = package.targets.first { $0.name == "charlstm" }!
     commandLine.dependencies.append("FuzzDriver")

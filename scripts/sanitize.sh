@@ -21,18 +21,21 @@ case $kind in
     *) echo "usage: scripts/sanitize.sh thread|address [FILTER...]" >&2; exit 2 ;;
 esac
 
-# The default subset: every unit-test target (so every module) except the two
-# slowest suites, which run no threads (GradientCheckTests, the finite-difference checks, 74 s
-# under Thread Sanitizer on a loaded machine; TokenCacheTests, 42 s), and the end-to-end tests
-# of each threaded or signal-driven path of the real binary: training on two threads stopped by
-# Ctrl-C, SIGTERM and SIGHUP (TrainRunTests), the REPL on a pseudo-terminal with Ctrl-C during a
-# turn and at the prompt (ReplCommandTests), and under Thread Sanitizer data-parallel training
-# under mpirun with a termination (DataParallelTests). Not under Address Sanitizer: Open MPI's
-# own allocations, not freed at exit, are reported by LeakSanitizer and change mpirun's status.
-# Under Address Sanitizer instead the parsers' hostile-input tests through the binary: 507
-# command lines, damaged checkpoints, bad corpora.
+# The default subset: every unit-test target (so every module) except the two slowest suites,
+# which run no threads (GradientCheckTests, the finite-difference checks, 74 s under Thread
+# Sanitizer on a loaded machine; TokenCacheTests, 42 s), and the end-to-end tests of each
+# threaded or signal-driven path of the real binary: training on two threads stopped by Ctrl-C,
+# SIGTERM and SIGHUP (TrainRunTests); the REPL on a pseudo-terminal with Ctrl-C during a turn and
+# at the prompt (ReplCommandTests); charlstm serve (ServeCommandTests: requests on Hummingbird's
+# threads, the GenerationLoop's own thread stepping every text of a TextBatch, requests joining
+# and leaving between steps, a client that disconnects, SIGTERM while a request runs); and under
+# Thread Sanitizer data-parallel training under mpirun with a termination (DataParallelTests).
+# Not under Address Sanitizer: Open MPI's own allocations, not freed at exit, are reported by
+# LeakSanitizer and change mpirun's status. Under Address Sanitizer instead the parsers'
+# hostile-input tests through the binary: 507 command lines, damaged checkpoints, bad corpora.
 unit='^(KernelsTests|ConsoleTests|TokenizationTests|NetworkTests|CheckpointsTests|TrainingTests|SamplingTests|REPLTests|InspectionTests|CharLSTMTests)\.'
 signals='^EndToEndTests\.(ReplCommandTests|TrainRunTests/testTrain_(ctrlC|sigterm|sighup))'
+server='^EndToEndTests\.ServeCommandTests'
 mpi='^EndToEndTests\.DataParallelTests/testDataParallel_(parametersAfterFiveSteps|termination)'
 parsers='^EndToEndTests\.(CommandLineFuzzTests|TrainBadInputTests|CheckpointCommandTests)'
 filters=("$@")
@@ -40,8 +43,8 @@ skips=()
 if [[ ${#filters[@]} -eq 0 ]]; then
     skips=(--skip GradientCheckTests --skip TokenCacheTests)
     case $kind in
-        thread) filters=("$unit" "$signals" "$mpi") ;;
-        address) filters=("$unit" "$signals" "$parsers") ;;
+        thread) filters=("$unit" "$signals" "$server" "$mpi") ;;
+        address) filters=("$unit" "$signals" "$server" "$parsers") ;;
     esac
 fi
 
@@ -51,7 +54,7 @@ mkdir -p "$reports"
 # log_path: each process that reports writes report.PID there. LeakSanitizer's suppressions
 # name the one false positive it has (Fuzz/lsan-suppressions.txt says why).
 export TSAN_OPTIONS="log_path=$reports/report"
-export ASAN_OPTIONS="log_path=$reports/report:detect_leaks=1"
+export ASAN_OPTIONS="log_path=$reports/report:detect_leaks=1:suppressions=$PWD/Fuzz/asan-suppressions.txt"
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan-suppressions.txt:print_suppressions=0"
 filter_arguments=()
 for filter in "${filters[@]}"; do filter_arguments+=(--filter "$filter"); done
