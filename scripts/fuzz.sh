@@ -3,15 +3,16 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Builds the targets into .build-fuzz (in release, as charlstm ships), makes seeds from real files (checkpoints and token caches
-# written by charlstm itself, the bundled checkpoint, the project's own text, real REPL lines,
-# command lines and request bodies), then runs each TARGET (default: all) for SECONDS (default
-# 60) on the corpus it keeps in .fuzz/corpus/TARGET, which grows from run to run. Each run
-# appends a line to .fuzz/runs.csv (target, seconds, executions, edges, corpus files, CPU
-# seconds, configuration) and the script prints the totals over all runs so far. A crash, a
-# leak, a timeout or an allocation beyond the limit fails the script and leaves the input in
-# .fuzz/findings/TARGET/ (replay it: .build-fuzz/release/TARGET FILE; the command line's target
-# is .build-fuzz/release/charlstm). On a shared machine run it as `nice -n 19 scripts/fuzz.sh 3600`.
+# Builds the targets into .build-fuzz (in release, as charlstm ships), makes seeds from real
+# files (checkpoints and token caches written by charlstm itself, the bundled checkpoint, the
+# project's own text, real REPL lines, command lines and request bodies), then runs each TARGET
+# (default: all) for SECONDS (default 60) on the corpus it keeps in .fuzz/corpus/TARGET, which
+# grows from run to run. Each run appends a line to .fuzz/runs.csv (target, seconds,
+# executions, edges, corpus files, CPU seconds, configuration) and the script prints the totals
+# over all runs so far. A crash, a leak, a timeout or an allocation beyond the limit fails the
+# script and leaves the input in .fuzz/findings/TARGET/ (replay it: .build-fuzz/release/TARGET
+# FILE; the command line's target is .build-fuzz/release/charlstm). On a shared machine run it
+# as `nice -n 19 scripts/fuzz.sh 3600`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
